@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.h - tether's JSON configuration: one schema per role, with defaults */
+#ifndef TETHER_CONF_H
+#define TETHER_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum conf_role {
+	CONF_ROLE_CLIENT,
+	CONF_ROLE_SERVER,
+	CONF_ROLE_RELAY,
+	CONF_ROLE_MAX,
+};
+
+/* A list of values of one type (prefixes, client entries, ...) */
+struct conf_list {
+	void *v;
+	size_t n;
+};
+
+enum url_scheme { URL_WS, URL_WSS, URL_UDP };
+
+/* "ws://host:port/path", "wss://...", "udp://host:port" */
+struct conf_url {
+	enum url_scheme scheme;
+	char *host;
+	uint16_t port;
+	char *path;		/* "/" when absent; "" for udp */
+};
+
+struct conf_port_range {
+	uint16_t lo, hi;
+};
+
+/* A 32-byte X25519 key, given in the config as base64 */
+struct conf_key {
+	uint8_t b[32];
+};
+
+struct conf_client {
+	struct conf_url server_url;
+	struct conf_key private_key;
+	struct conf_key server_public_key;
+	struct endpoint listen;
+	char *interface;	/* NULL: do not add the listen address */
+	char *tun_name;
+	int64_t tun_mtu;
+	struct conf_list routes;	/* struct prefix */
+};
+
+enum nat_mode_conf { NAT_MODE_USERSPACE, NAT_MODE_KERNEL };
+enum nat_filtering_conf { NAT_FILTER_ADDRESS, NAT_FILTER_ENDPOINT };
+
+/* One entry of the server's "clients" list */
+struct conf_peer {
+	char *name;
+	struct conf_key public_key;
+	int64_t max_mappings;	/* 0: use nat.mappings_per_client */
+};
+
+struct conf_server {
+	struct conf_key private_key;
+	struct endpoint listen;
+	struct conf_list clients;	/* struct conf_peer */
+	int nat_mode;			/* enum nat_mode_conf */
+	struct conf_port_range nat_ports;
+	int nat_filtering;		/* enum nat_filtering_conf */
+	int64_t nat_mappings_per_client;
+	int64_t nat_udp_timeout;
+	int64_t nat_tcp_established_timeout;
+	int64_t nat_tcp_transitory_timeout;
+	int64_t nat_icmp_timeout;
+	char *egress_interface;		/* NULL: the default route's */
+	struct addr egress_address;	/* family 0: the interface's */
+};
+
+struct conf_relay {
+	struct conf_url client_url;
+	struct conf_url server_url;
+};
+
+struct conf {
+	enum conf_role role;
+	const char *path;
+	int log_level;			/* enum log_level */
+	union {
+		struct conf_client client;
+		struct conf_server server;
+		struct conf_relay relay;
+	};
+};
+
+int conf_role_parse(const char *name, enum conf_role *role);
+const char *conf_role_name(enum conf_role role);
+int conf_load(const char *path, enum conf_role role, struct conf *c,
+	      char **effective);
+int conf_load_buffer(const char *name, const char *text, size_t len,
+		     enum conf_role role, struct conf *c);
+void conf_free(struct conf *c);
+
+#endif

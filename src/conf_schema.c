@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* conf_schema.c - every config key of every role, its type and default
+ *
+ * This table is the single source of truth for the config: conf.c walks
+ * it to validate and fill defaults, --check-config prints what it yields,
+ * and t/man.sh checks that man/tether.json.5 documents every key in it.
+ */
+#include <stddef.h>
+
+#include "conf_schema.h"
+
+#define OFF(member) offsetof(struct conf, member)
+#define END { .name = NULL }
+
+static const char *const log_levels[] = { "debug", "info", "warn", "error",
+					  NULL };
+static const char *const nat_modes[] = { "userspace", "kernel", NULL };
+static const char *const nat_filters[] = { "address-dependent",
+					   "endpoint-independent", NULL };
+static const char *const relay_schemes[] = { "ws", "wss", NULL };
+static const char *const client_schemes[] = { "ws", "wss", "udp", NULL };
+
+#define LOG_LEVEL_FIELD                                                      \
+	{ .name = "log_level", .type = CONF_ENUM, .offset = OFF(log_level),  \
+	  .def = "\"info\"", .choices = log_levels }
+
+static const struct conf_field client_tun[] = {
+	{ .name = "name", .type = CONF_STRING, .offset = OFF(client.tun_name),
+	  .def = "\"tether0\"", .max = 15 },
+	{ .name = "mtu", .type = CONF_INT, .offset = OFF(client.tun_mtu),
+	  .def = "1380", .min = 576, .max = 9000 },
+	END
+};
+
+static const struct conf_field prefix_item[] = {
+	{ .name = "", .type = CONF_PREFIX, .offset = 0 },
+	END
+};
+
+static const struct conf_field client_fields[] = {
+	LOG_LEVEL_FIELD,
+	{ .name = "server_url", .type = CONF_URL,
+	  .offset = OFF(client.server_url), .schemes = client_schemes },
+	{ .name = "private_key", .type = CONF_KEY,
+	  .offset = OFF(client.private_key), .secret = true },
+	{ .name = "server_public_key", .type = CONF_KEY,
+	  .offset = OFF(client.server_public_key) },
+	{ .name = "listen", .type = CONF_ENDPOINT,
+	  .offset = OFF(client.listen), .def = "\"169.254.134.89:6354\"" },
+	{ .name = "interface", .type = CONF_STRING,
+	  .offset = OFF(client.interface), .def = "null", .nullable = true,
+	  .max = 15 },
+	{ .name = "tun", .type = CONF_OBJECT, .fields = client_tun },
+	{ .name = "routes", .type = CONF_LIST, .offset = OFF(client.routes),
+	  .def = "[\"0.0.0.0/0\"]", .min = 0, .max = 1024,
+	  .fields = prefix_item, .item_size = sizeof(struct prefix) },
+	END
+};
+
+static const struct conf_field peer_fields[] = {
+	{ .name = "name", .type = CONF_STRING,
+	  .offset = offsetof(struct conf_peer, name), .max = 64 },
+	{ .name = "public_key", .type = CONF_KEY,
+	  .offset = offsetof(struct conf_peer, public_key) },
+	{ .name = "max_mappings", .type = CONF_INT,
+	  .offset = offsetof(struct conf_peer, max_mappings), .def = "0",
+	  .min = 0, .max = 65535 },
+	END
+};
+
+static const struct conf_field peer_item[] = {
+	{ .name = "", .type = CONF_OBJECT, .offset = 0, .fields = peer_fields },
+	END
+};
+
+static const struct conf_field nat_timeouts[] = {
+	{ .name = "udp", .type = CONF_INT, .offset = OFF(server.nat_udp_timeout),
+	  .def = "300", .min = 120, .max = 86400 },
+	{ .name = "tcp_established", .type = CONF_INT,
+	  .offset = OFF(server.nat_tcp_established_timeout), .def = "7440",
+	  .min = 7440, .max = 604800 },
+	{ .name = "tcp_transitory", .type = CONF_INT,
+	  .offset = OFF(server.nat_tcp_transitory_timeout), .def = "240",
+	  .min = 240, .max = 86400 },
+	{ .name = "icmp", .type = CONF_INT, .offset = OFF(server.nat_icmp_timeout),
+	  .def = "60", .min = 60, .max = 86400 },
+	END
+};
+
+static const struct conf_field server_nat[] = {
+	{ .name = "mode", .type = CONF_ENUM, .offset = OFF(server.nat_mode),
+	  .def = "\"userspace\"", .choices = nat_modes },
+	{ .name = "port_range", .type = CONF_PORT_RANGE,
+	  .offset = OFF(server.nat_ports), .def = "[40000, 49999]" },
+	{ .name = "filtering", .type = CONF_ENUM,
+	  .offset = OFF(server.nat_filtering), .def = "\"address-dependent\"",
+	  .choices = nat_filters },
+	{ .name = "mappings_per_client", .type = CONF_INT,
+	  .offset = OFF(server.nat_mappings_per_client), .def = "1024",
+	  .min = 1, .max = 65535 },
+	{ .name = "timeouts", .type = CONF_OBJECT, .fields = nat_timeouts },
+	END
+};
+
+static const struct conf_field server_egress[] = {
+	{ .name = "interface", .type = CONF_STRING,
+	  .offset = OFF(server.egress_interface), .def = "null",
+	  .nullable = true, .max = 15 },
+	{ .name = "address", .type = CONF_ADDR,
+	  .offset = OFF(server.egress_address), .def = "null",
+	  .nullable = true },
+	END
+};
+
+static const struct conf_field server_fields[] = {
+	LOG_LEVEL_FIELD,
+	{ .name = "private_key", .type = CONF_KEY,
+	  .offset = OFF(server.private_key), .secret = true },
+	{ .name = "listen", .type = CONF_ENDPOINT, .offset = OFF(server.listen),
+	  .def = "\"0.0.0.0:8080\"" },
+	{ .name = "clients", .type = CONF_LIST, .offset = OFF(server.clients),
+	  .def = "[]", .min = 0, .max = 65535, .fields = peer_item,
+	  .item_size = sizeof(struct conf_peer) },
+	{ .name = "nat", .type = CONF_OBJECT, .fields = server_nat },
+	{ .name = "egress", .type = CONF_OBJECT, .fields = server_egress },
+	END
+};
+
+static const struct conf_field relay_fields[] = {
+	LOG_LEVEL_FIELD,
+	{ .name = "client_url", .type = CONF_URL,
+	  .offset = OFF(relay.client_url),
+	  .def = "\"ws://169.254.134.89:6354/websocket\"",
+	  .schemes = relay_schemes },
+	{ .name = "server_url", .type = CONF_URL,
+	  .offset = OFF(relay.server_url), .schemes = relay_schemes },
+	END
+};
+
+const struct conf_field *conf_schema(enum conf_role role)
+{
+	static const struct conf_field *const schemas[] = {
+		[CONF_ROLE_CLIENT] = client_fields,
+		[CONF_ROLE_SERVER] = server_fields,
+		[CONF_ROLE_RELAY] = relay_fields,
+	};
+
+	return schemas[role];
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - command line, config loading and the role dispatch table
+ *
+ * One binary plays every part: `tether --role=NAME` picks an entry of the
+ * roles table below. Exit codes: 0 success, 1 runtime failure, 2 usage or
+ * config error.
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "conf.h"
+#include "log.h"
+
+#define EXIT_USAGE 2
+
+/* A role: what `--role=NAME` runs. Each arrives with its issue. */
+struct role {
+	const char *name;
+	int (*run)(const struct conf *c);
+};
+
+static const struct role roles[] = {
+	{ .name = NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
+		"       tether --check-config --role=ROLE [-c FILE]\n"
+		"       tether --help | --version\n"
+		"\n"
+		"Web-based tethering: a laptop reaches the internet through a\n"
+		"phone's browser page and a tether server.\n"
+		"\n"
+		"options:\n"
+		"  --role=ROLE       the part to play (roles:");
+	for (const struct role *r = roles; r->name; r++)
+		fprintf(out, " %s", r->name);
+	fprintf(out,
+		")\n"
+		"  -c, --config=FILE the role's JSON config (default "
+		SYSCONFDIR "/tether/ROLE.json)\n"
+		"  --check-config    validate the config, print it with "
+		"defaults filled in\n"
+		"                    (roles with a config: client, server, "
+		"relay)\n"
+		"  -v, --verbose     log at debug level\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     the version\n"
+		"\n"
+		"See tether(8) and tether.json(5).\n");
+}
+
+static int usage_error(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tether: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+struct options {
+	const char *role;
+	const char *config;
+	int check;
+	int verbose;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			o->role = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'C':
+			o->check = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tether %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			return usage_error("option %s needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option %s",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->role)
+		return usage_error("no --role given");
+	return 0;
+}
+
+/* Load the role's config; --verbose overrides "log_level" */
+static int load_config(const struct options *o, enum conf_role cr,
+		       struct conf *c, char **effective)
+{
+	char path[512];
+	const char *file = o->config;
+
+	if (!file) {
+		snprintf(path, sizeof(path), SYSCONFDIR "/tether/%s.json",
+			 conf_role_name(cr));
+		file = path;
+	}
+	if (conf_load(file, cr, c, effective)) {
+		conf_free(c);
+		return -1;
+	}
+	log_set_level(o->verbose ? LOG_LEVEL_DEBUG
+				 : (enum log_level)c->log_level);
+	return 0;
+}
+
+static int check_config(const struct options *o)
+{
+	enum conf_role cr;
+	struct conf c;
+	char *effective = NULL;
+
+	if (conf_role_parse(o->role, &cr))
+		return usage_error("role '%s' has no config to check",
+				   o->role);
+	if (load_config(o, cr, &c, &effective))
+		return EXIT_USAGE;
+	printf("%s\n", effective);
+	fprintf(stderr, "tether: %s: valid %s config\n", c.path, o->role);
+	free(effective);
+	conf_free(&c);
+	return 0;
+}
+
+static int run_role(const struct options *o)
+{
+	const struct role *r;
+	enum conf_role cr;
+	struct conf c;
+	int ret;
+
+	for (r = roles; r->name && strcmp(r->name, o->role); r++)
+		;
+	if (!r->name)
+		return usage_error("unknown role '%s'", o->role);
+	if (conf_role_parse(o->role, &cr))
+		return r->run(NULL);
+	if (load_config(o, cr, &c, NULL))
+		return EXIT_USAGE;
+	ret = r->run(&c);
+	conf_free(&c);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int ret;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "tether: libsodium failed to initialise\n");
+		return 1;
+	}
+	ret = parse_options(argc, argv, &o);
+	if (ret)
+		return ret;
+	if (o.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	return o.check ? check_config(&o) : run_role(&o);
+}
