@@ -212,3 +212,60 @@ const char *endpoint_format(const struct endpoint *e, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", a, e->port);
 	return buf;
 }
+
+/**
+ * endpoint_to_sockaddr() - fill a sockaddr for bind() or sendto()
+ * @e:		endpoint
+ * @ss:		result
+ * @len:	its length
+ */
+void endpoint_to_sockaddr(const struct endpoint *e,
+			  struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (e->addr.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(e->port);
+		sin->sin_addr = e->addr.v4;
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(e->port);
+		sin6->sin6_addr = e->addr.v6;
+		*len = sizeof(*sin6);
+	}
+}
+
+/**
+ * endpoint_from_sockaddr() - the endpoint of an AF_INET/AF_INET6 sockaddr
+ * @ss:	socket address
+ * @e:	result
+ *
+ * Return: 0, or -1 for another address family
+ */
+int endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+			   struct endpoint *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		e->addr.family = AF_INET;
+		e->addr.v4 = sin->sin_addr;
+		e->port = ntohs(sin->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		e->addr.family = AF_INET6;
+		e->addr.v6 = s6->sin6_addr;
+		e->port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return -1;
+}

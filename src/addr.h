@@ -4,6 +4,7 @@
 #define TETHER_ADDR_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,5 +37,9 @@ bool prefix_contains(const struct prefix *p, const struct addr *a);
 const char *addr_format(const struct addr *a, char *buf, size_t len);
 const char *prefix_format(const struct prefix *p, char *buf, size_t len);
 const char *endpoint_format(const struct endpoint *e, char *buf, size_t len);
+int endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+			   struct endpoint *e);
+void endpoint_to_sockaddr(const struct endpoint *e,
+			  struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

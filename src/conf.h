@@ -36,7 +36,7 @@ struct conf_port_range {
 	uint16_t lo, hi;
 };
 
-/* A 32-byte X25519 key, given in the config as base64 */
+/* A 32-byte X25519 key, given in the config as base64 (key.h) */
 struct conf_key {
 	uint8_t b[32];
 };

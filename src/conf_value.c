@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf_value.h"
+#include "key.h"
 
 /**
  * conf_value_type_name() - a JSON value's type, as a user would say it
@@ -168,11 +169,7 @@ static int parse_port_range(json_t *v, struct conf_port_range *r,
 
 static int parse_key(const char *s, struct conf_key *k, const char **why)
 {
-	size_t len;
-
-	if (sodium_base642bin(k->b, sizeof(k->b), s, strlen(s), NULL, &len,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
-	    len != sizeof(k->b)) {
+	if (key_from_base64(k->b, s)) {
 		*why = "is not a base64 32-byte key (see tether genkey)";
 		return -1;
 	}

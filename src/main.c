@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "conf.h"
+#include "key.h"
 #include "log.h"
 
 #define EXIT_USAGE 2
@@ -28,11 +29,61 @@ static const struct role roles[] = {
 	{ .name = NULL },
 };
 
+/* `tether genkey`: a new private key on stdout */
+static int cmd_genkey(void)
+{
+	uint8_t k[KEY_LEN];
+	char b64[KEY_B64_LEN + 1];
+
+	key_generate(k);
+	key_to_base64(b64, k);
+	sodium_memzero(k, sizeof(k));
+	printf("%s\n", b64);
+	sodium_memzero(b64, sizeof(b64));
+	return 0;
+}
+
+/* `tether pubkey`: the public key of the private key on stdin */
+static int cmd_pubkey(void)
+{
+	uint8_t k[KEY_LEN], pub[KEY_LEN];
+	char line[128], b64[KEY_B64_LEN + 1];
+	int ret = 1;
+
+	if (!fgets(line, sizeof(line), stdin)) {
+		fprintf(stderr, "tether pubkey: no key on standard input\n");
+		return 1;
+	}
+	line[strcspn(line, " \t\r\n")] = '\0';
+	if (key_from_base64(k, line) || key_public(pub, k)) {
+		fprintf(stderr, "tether pubkey: standard input is not a base64 "
+				"private key (see tether genkey)\n");
+	} else {
+		key_to_base64(b64, pub);
+		printf("%s\n", b64);
+		ret = 0;
+	}
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(k, sizeof(k));
+	return ret;
+}
+
+/* Commands: `tether NAME`, for jobs that are not roles */
+static const struct command {
+	const char *name;
+	int (*run)(void);
+} commands[] = {
+	{ "genkey", cmd_genkey },
+	{ "pubkey", cmd_pubkey },
+	{ NULL, NULL },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
+		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
 		"\n"
 		"Web-based tethering: a laptop reaches the internet through a\n"
@@ -195,6 +246,11 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tether: libsodium failed to initialise\n");
 		return 1;
+	}
+	if (argc == 2 && argv[1][0] != '-') {
+		for (const struct command *cmd = commands; cmd->name; cmd++)
+			if (!strcmp(argv[1], cmd->name))
+				return cmd->run();
 	}
 	ret = parse_options(argc, argv, &o);
 	if (ret)

@@ -50,4 +50,25 @@ run "$TETHER" --check-config --role=server
 		"the default config path is named"
 }
 
+# genkey: a fresh base64 key each time
+run "$TETHER" genkey
+expect_rc 0 "genkey exits 0"
+k1=$out
+run "$TETHER" genkey
+[ ${#k1} -eq 44 ] && [ "$k1" != "$out" ]
+ok $? "genkey prints a fresh 44-character key"
+
+# pubkey: the RFC 7748 test vector (section 6.1, Alice)
+run sh -c 'echo dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo= | "$1" pubkey' _ "$TETHER"
+expect_rc 0 "pubkey exits 0"
+expect_out "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=" \
+	"pubkey matches RFC 7748's X25519 vector"
+run sh -c 'echo "$2" | "$1" pubkey' _ "$TETHER" "$k1"
+expect_rc 0 "pubkey of a genkey key works"
+run sh -c 'echo not-a-key | "$1" pubkey' _ "$TETHER"
+expect_rc 1 "pubkey of garbage exits 1"
+expect_err "not a base64 private key" "pubkey says why"
+run sh -c '"$1" pubkey </dev/null' _ "$TETHER"
+expect_rc 1 "pubkey with nothing on stdin exits 1"
+
 done_testing

@@ -61,4 +61,10 @@ for o in $manopts; do
 	ok $? "tether(8) option $o exists"
 done
 
+# every command in --help has its entry in COMMANDS
+for c in $("$TETHER" --help | sed -n 's/.*tether \([a-z][a-z]*\) | tether \([a-z][a-z]*\).*/\1 \2/p'); do
+	grep -q "^\.It Cm $c\$" "$MAN8"
+	ok $? "tether(8) documents the $c command"
+done
+
 done_testing

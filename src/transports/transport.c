@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* transport.c - the transport interface, dispatched to its modules */
+#include "log.h"
+#include "transport_impl.h"
+
+static const struct transport_ops *const modules[] = {
+	[TRANSPORT_WEBSOCKET] = &transport_websocket_ops,
+	[TRANSPORT_UDP] = &transport_udp_ops,
+};
+
+/**
+ * transport_new() - create a transport, listening if @p->listen is set
+ * @l:		event loop
+ * @p:		parameters (copied where needed)
+ * @h:		event handlers; must outlive the transport
+ * @user:	passed to every handler
+ *
+ * Return: the transport, or NULL (logged) on failure
+ */
+struct transport *transport_new(struct ev_loop *l,
+				const struct transport_params *p,
+				const struct transport_handlers *h,
+				void *user)
+{
+	struct transport *t = modules[p->kind]->create(l, p);
+
+	if (!t)
+		return NULL;
+	t->ops = modules[p->kind];
+	t->h = h;
+	t->user = user;
+	return t;
+}
+
+/**
+ * transport_connect() - dial out to @url
+ * @t:		transport
+ * @url:	ws://, wss:// or udp:// URL matching the transport's kind
+ * @origin:	WebSocket Origin header to send, or NULL
+ *
+ * The open() or closed() handler reports the outcome.
+ *
+ * Return: the connection, or NULL (logged) if it could not even start
+ */
+struct tconn *transport_connect(struct transport *t,
+				const struct conf_url *url, const char *origin)
+{
+	return t->ops->connect(t, url, origin);
+}
+
+const struct transport_counters *transport_counters(const struct transport *t)
+{
+	return &t->counters;
+}
+
+/* Close every connection (their closed() handlers run) and free @t */
+void transport_free(struct transport *t)
+{
+	if (t)
+		t->ops->destroy(t);
+}
+
+/**
+ * tconn_send() - queue one message on a connection
+ * @c:		connection
+ * @msg:	message bytes (copied)
+ * @len:	length, at most the transport's max_message
+ *
+ * Return: 0, -ENOBUFS if the send queue is full (counted), -EMSGSIZE if
+ * @len is too big, -ENOTCONN if the connection is not open
+ */
+int tconn_send(struct tconn *c, const uint8_t *msg, size_t len)
+{
+	return c->t->ops->send(c, msg, len);
+}
+
+/* Stop (or resume) delivering received messages: back-pressure */
+void tconn_pause(struct tconn *c, bool paused)
+{
+	c->t->ops->pause(c, paused);
+}
+
+/* Close; the closed() handler follows, from the loop */
+void tconn_close(struct tconn *c)
+{
+	c->t->ops->close(c);
+}
+
+/**
+ * tconn_keep() - make the temporary connection of a UDP message lasting
+ * @c:	the tconn given to a message() handler
+ *
+ * For connection-oriented transports @c already lasts and is returned.
+ *
+ * Return: a lasting connection to the same peer, or NULL on out of memory
+ */
+struct tconn *tconn_keep(struct tconn *c)
+{
+	return c->t->ops->keep(c);
+}
+
+void tconn_set_data(struct tconn *c, void *data)
+{
+	c->data = data;
+}
+
+void *tconn_data(const struct tconn *c)
+{
+	return c->data;
+}
+
+/* "address:port" of the peer, for logs */
+const char *tconn_name(const struct tconn *c)
+{
+	return c->name;
+}
