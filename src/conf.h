@@ -81,6 +81,9 @@ struct conf_server {
 struct conf_relay {
 	struct conf_url client_url;
 	struct conf_url server_url;
+	int64_t delay_ms;	/* impairments, for tests: 0 is off */
+	int64_t rate_kbit;
+	int64_t drop_every_s;
 };
 
 struct conf {

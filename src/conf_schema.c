@@ -126,6 +126,17 @@ static const struct conf_field server_fields[] = {
 	END
 };
 
+static const struct conf_field relay_impair[] = {
+	{ .name = "delay_ms", .type = CONF_INT, .offset = OFF(relay.delay_ms),
+	  .def = "0", .min = 0, .max = 10000 },
+	{ .name = "rate_kbit", .type = CONF_INT, .offset = OFF(relay.rate_kbit),
+	  .def = "0", .min = 0, .max = 100000000 },
+	{ .name = "drop_every_s", .type = CONF_INT,
+	  .offset = OFF(relay.drop_every_s), .def = "0", .min = 0,
+	  .max = 86400 },
+	END
+};
+
 static const struct conf_field relay_fields[] = {
 	LOG_LEVEL_FIELD,
 	{ .name = "client_url", .type = CONF_URL,
@@ -134,6 +145,7 @@ static const struct conf_field relay_fields[] = {
 	  .schemes = relay_schemes },
 	{ .name = "server_url", .type = CONF_URL,
 	  .offset = OFF(relay.server_url), .schemes = relay_schemes },
+	{ .name = "impair", .type = CONF_OBJECT, .fields = relay_impair },
 	END
 };
 

@@ -107,7 +107,9 @@ void ev_loop_free(struct ev_loop *l)
 	if (!l)
 		return;
 	uv_walk(&l->uv, close_any, NULL);
-	uv_run(&l->uv, UV_RUN_DEFAULT);
+	/* a stop requested earlier would end this run after one turn */
+	while (uv_run(&l->uv, UV_RUN_DEFAULT))
+		;
 	if (uv_loop_close(&l->uv))
 		log_warnx("event loop: handles still open at exit");
 	free(l);

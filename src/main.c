@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "key.h"
 #include "log.h"
+#include "roles.h"
 
 #define EXIT_USAGE 2
 
@@ -26,7 +27,8 @@ struct role {
 };
 
 static const struct role roles[] = {
-	{ .name = NULL },
+	{ "relay", relay_run },
+	{ NULL, NULL },
 };
 
 /* `tether genkey`: a new private key on stdout */

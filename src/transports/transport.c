@@ -37,20 +37,29 @@ struct transport *transport_new(struct ev_loop *l,
  * @t:		transport
  * @url:	ws://, wss:// or udp:// URL matching the transport's kind
  * @origin:	WebSocket Origin header to send, or NULL
+ * @data:	the connection's tconn_data(), set before any handler runs
  *
- * The open() or closed() handler reports the outcome.
+ * The open() or closed() handler reports the outcome, always from the
+ * loop, never from inside this call.
  *
  * Return: the connection, or NULL (logged) if it could not even start
  */
 struct tconn *transport_connect(struct transport *t,
-				const struct conf_url *url, const char *origin)
+				const struct conf_url *url, const char *origin,
+				void *data)
 {
-	return t->ops->connect(t, url, origin);
+	return t->ops->connect(t, url, origin, data);
 }
 
 const struct transport_counters *transport_counters(const struct transport *t)
 {
 	return &t->counters;
+}
+
+/* The port the transport listens on (useful after listening on port 0) */
+int transport_port(const struct transport *t)
+{
+	return t->ops->port(t);
 }
 
 /* Close every connection (their closed() handlers run) and free @t */
@@ -66,8 +75,10 @@ void transport_free(struct transport *t)
  * @msg:	message bytes (copied)
  * @len:	length, at most the transport's max_message
  *
- * Return: 0, -ENOBUFS if the send queue is full (counted), -EMSGSIZE if
- * @len is too big, -ENOTCONN if the connection is not open
+ * Return: 0 if queued; 1 if queued but the queue is now past its bound
+ * (pause the source until drained()); -ENOBUFS if refused because the
+ * queue is at twice its bound (counted); -EMSGSIZE if @len is too big;
+ * -ENOTCONN if the connection is not open
  */
 int tconn_send(struct tconn *c, const uint8_t *msg, size_t len)
 {

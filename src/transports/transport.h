@@ -8,10 +8,12 @@
  * transport's own file.
  *
  * A struct tconn is one connection: an accepted or dialled WebSocket, or a
- * UDP peer address. Sending queues the message (bounded per connection);
- * when the queue is full tconn_send() refuses and the caller drops (IP
- * tolerates loss) or pauses its source with tconn_pause(), and the
- * drained() handler says when there is room again.
+ * UDP peer address. Sending queues the message. Like a stream's write(),
+ * tconn_send() says when the queue has passed its bound (queue_bytes): the
+ * caller then pauses its source (tconn_pause() on the other side, or stops
+ * reading the TUN) until the drained() handler says there is room again. A
+ * caller that ignores this is refused at twice the bound and drops (IP
+ * tolerates loss); memory stays bounded either way.
  *
  * UDP has no connections, and a datagram from an unknown address must cost
  * the server nothing: its message() handler gets a temporary tconn that is
@@ -82,8 +84,9 @@ struct transport *transport_new(struct ev_loop *l,
 				void *user);
 struct tconn *transport_connect(struct transport *t,
 				const struct conf_url *url,
-				const char *origin);
+				const char *origin, void *data);
 const struct transport_counters *transport_counters(const struct transport *t);
+int transport_port(const struct transport *t);
 void transport_free(struct transport *t);
 
 int tconn_send(struct tconn *c, const uint8_t *msg, size_t len);

@@ -15,12 +15,13 @@ struct transport_ops {
 				    const struct transport_params *p);
 	struct tconn *(*connect)(struct transport *t,
 				 const struct conf_url *url,
-				 const char *origin);
+				 const char *origin, void *data);
 	void (*destroy)(struct transport *t);
 	int (*send)(struct tconn *c, const uint8_t *msg, size_t len);
 	void (*pause)(struct tconn *c, bool paused);
 	void (*close)(struct tconn *c);
 	struct tconn *(*keep)(struct tconn *c);
+	int (*port)(const struct transport *t);
 };
 
 struct transport {

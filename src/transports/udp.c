@@ -255,7 +255,7 @@ static void report_open(struct ev_timer *tm, void *arg)
 
 static struct tconn *udp_connect(struct transport *t,
 				 const struct conf_url *url,
-				 const char *origin)
+				 const char *origin, void *data)
 {
 	struct udp_transport *ut = (struct udp_transport *)t;
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
@@ -279,6 +279,7 @@ static struct tconn *udp_connect(struct transport *t,
 	freeaddrinfo(ai);
 	if (!u)
 		return NULL;
+	u->c.data = data;
 	if (!ut->opener)
 		ut->opener = ev_timer_new(ut->loop, report_open, ut);
 	if (!ut->opener) {
@@ -351,6 +352,19 @@ static struct tconn *udp_keep(struct tconn *c)
 	return k ? &k->c : NULL;
 }
 
+static int udp_port(const struct transport *t)
+{
+	const struct udp_transport *ut = (const struct udp_transport *)t;
+	struct sockaddr_storage ss;
+	struct endpoint e;
+	socklen_t len = sizeof(ss);
+
+	if (ut->fd < 0 || getsockname(ut->fd, (struct sockaddr *)&ss, &len) ||
+	    endpoint_from_sockaddr(&ss, &e))
+		return -1;
+	return e.port;
+}
+
 static void udp_destroy(struct transport *t)
 {
 	struct udp_transport *ut = (struct udp_transport *)t;
@@ -374,4 +388,5 @@ const struct transport_ops transport_udp_ops = {
 	.pause = udp_pause,
 	.close = udp_close,
 	.keep = udp_keep,
+	.port = udp_port,
 };

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* roles.h - the entry point of each role, for main.c's dispatch table */
+#ifndef TETHER_ROLES_H
+#define TETHER_ROLES_H
+
+#include "conf.h"
+
+int relay_run(const struct conf *c);
+
+#endif
