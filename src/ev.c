@@ -36,6 +36,15 @@ struct ev_io {
 	void *arg;
 };
 
+/* A callback after each loop turn's I/O; with spin, turns do not block */
+struct ev_turn {
+	uv_check_t check;
+	uv_idle_t idle;
+	ev_turn_cb cb;
+	void *arg;
+	int closing;
+};
+
 /**
  * ev_loop_new() - create an event loop
  *
@@ -264,4 +273,71 @@ void ev_io_free(struct ev_io *io)
 {
 	if (io)
 		uv_close((uv_handle_t *)&io->uv, free_on_close);
+}
+
+static void on_check(uv_check_t *h)
+{
+	struct ev_turn *t = h->data;
+
+	t->cb(t, t->arg);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	(void)h;	/* only there so that the poll does not block */
+}
+
+/**
+ * ev_turn_new() - call @cb once per loop turn, after the turn's I/O
+ * @l:		loop
+ * @cb:		callback, e.g. to flush what the turn's events batched
+ * @arg:	its argument
+ *
+ * Return: the hook (stopped), or NULL on out of memory
+ */
+struct ev_turn *ev_turn_new(struct ev_loop *l, ev_turn_cb cb, void *arg)
+{
+	struct ev_turn *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	uv_check_init(&l->uv, &t->check);
+	uv_idle_init(&l->uv, &t->idle);
+	t->check.data = t;
+	t->cb = cb;
+	t->arg = arg;
+	return t;
+}
+
+/* Start; with @spin the loop polls without blocking (a busy producer) */
+void ev_turn_start(struct ev_turn *t, bool spin)
+{
+	uv_check_start(&t->check, on_check);
+	if (spin)
+		uv_idle_start(&t->idle, on_idle);
+	else
+		uv_idle_stop(&t->idle);
+}
+
+void ev_turn_stop(struct ev_turn *t)
+{
+	uv_check_stop(&t->check);
+	uv_idle_stop(&t->idle);
+}
+
+static void turn_closed(uv_handle_t *h)
+{
+	struct ev_turn *t = h->data;
+
+	if (++t->closing == 2)
+		free(t);
+}
+
+void ev_turn_free(struct ev_turn *t)
+{
+	if (!t)
+		return;
+	t->idle.data = t;
+	uv_close((uv_handle_t *)&t->check, turn_closed);
+	uv_close((uv_handle_t *)&t->idle, turn_closed);
 }

@@ -9,10 +9,12 @@
 struct ev_loop;
 struct ev_timer;
 struct ev_io;
+struct ev_turn;
 
 typedef void (*ev_timer_cb)(struct ev_timer *t, void *arg);
 typedef void (*ev_io_cb)(struct ev_io *io, int events, void *arg);
 typedef void (*ev_signal_cb)(int signum, void *arg);
+typedef void (*ev_turn_cb)(struct ev_turn *t, void *arg);
 
 enum { EV_READ = 1, EV_WRITE = 2 };
 
@@ -33,5 +35,10 @@ struct ev_io *ev_io_new(struct ev_loop *l, int fd, ev_io_cb cb, void *arg);
 int ev_io_start(struct ev_io *io, int events);
 void ev_io_stop(struct ev_io *io);
 void ev_io_free(struct ev_io *io);
+
+struct ev_turn *ev_turn_new(struct ev_loop *l, ev_turn_cb cb, void *arg);
+void ev_turn_start(struct ev_turn *t, bool spin);
+void ev_turn_stop(struct ev_turn *t);
+void ev_turn_free(struct ev_turn *t);
 
 #endif

@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#define KEY_LEN 32
-#define KEY_B64_LEN 44	/* characters, without the terminating NUL */
+#define KEY_LEN	    32
+#define KEY_B64_LEN 44 /* characters, without the terminating NUL */
 
 void key_generate(uint8_t priv[KEY_LEN]);
 int key_public(uint8_t pub[KEY_LEN], const uint8_t priv[KEY_LEN]);

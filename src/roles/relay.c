@@ -221,7 +221,7 @@ static void on_open(struct tconn *c, void *user)
 	log_info("relay: %s link up (%s)", s->name, tconn_name(c));
 }
 
-static void on_message(struct tconn *c, const uint8_t *msg, size_t len,
+static void on_message(struct tconn *c, uint8_t *msg, size_t len,
 		       void *user)
 {
 	struct relay *r = user;

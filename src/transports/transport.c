@@ -120,6 +120,12 @@ void *tconn_data(const struct tconn *c)
 	return c->data;
 }
 
+/* The peer's address and port; family 0 when the transport cannot tell */
+const struct endpoint *tconn_peer(const struct tconn *c)
+{
+	return &c->peer;
+}
+
 /* "address:port" of the peer, for logs */
 const char *tconn_name(const struct tconn *c)
 {

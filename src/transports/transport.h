@@ -43,8 +43,9 @@ enum transport_kind {
 struct transport_handlers {
 	/* the connection is ready to carry messages */
 	void (*open)(struct tconn *c, void *user);
-	/* one whole message arrived */
-	void (*message)(struct tconn *c, const uint8_t *msg, size_t len,
+	/* one whole message arrived; the handler may change its bytes in
+	 * place (decrypt), they are the transport's until it returns */
+	void (*message)(struct tconn *c, uint8_t *msg, size_t len,
 			void *user);
 	/* the connection is gone (by either side); @c is freed afterwards */
 	void (*closed)(struct tconn *c, const char *why, void *user);
@@ -96,5 +97,6 @@ struct tconn *tconn_keep(struct tconn *c);
 void tconn_set_data(struct tconn *c, void *data);
 void *tconn_data(const struct tconn *c);
 const char *tconn_name(const struct tconn *c);
+const struct endpoint *tconn_peer(const struct tconn *c);
 
 #endif

@@ -34,6 +34,7 @@ struct transport {
 struct tconn {
 	struct transport *t;
 	void *data;
+	struct endpoint peer;		/* family 0 when unknown */
 	char name[ADDR_STRLEN];
 };
 

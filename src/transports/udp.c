@@ -68,12 +68,10 @@ static bool addr_equal(const struct sockaddr_storage *a, socklen_t alen,
 
 static void name_peer(struct udp_conn *u)
 {
-	struct endpoint e;
-
-	if (endpoint_from_sockaddr(&u->addr, &e))
+	if (endpoint_from_sockaddr(&u->addr, &u->c.peer))
 		snprintf(u->c.name, sizeof(u->c.name), "?");
 	else
-		endpoint_format(&e, u->c.name, sizeof(u->c.name));
+		endpoint_format(&u->c.peer, u->c.name, sizeof(u->c.name));
 }
 
 static struct udp_conn *lookup(struct udp_transport *ut,
@@ -97,7 +95,7 @@ static void unlink_conn(struct udp_transport *ut, struct udp_conn *u)
 }
 
 static void deliver(struct udp_transport *ut, const struct mmsghdr *m,
-		    const struct sockaddr_storage *from, const uint8_t *buf)
+		    const struct sockaddr_storage *from, uint8_t *buf)
 {
 	const struct transport_handlers *h = ut->t.h;
 	struct udp_conn tmp, *u;

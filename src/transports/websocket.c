@@ -145,11 +145,15 @@ static void conn_gone(struct ws_conn *wc, const char *why)
 
 static void name_from_wsi(struct ws_conn *wc, struct lws *wsi)
 {
-	char ip[64];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = lws_get_socket_fd(wsi);
 
-	if (!lws_get_peer_simple(wsi, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
-	snprintf(wc->c.name, sizeof(wc->c.name), "%s", ip);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) ||
+	    endpoint_from_sockaddr(&ss, &wc->c.peer))
+		snprintf(wc->c.name, sizeof(wc->c.name), "?");
+	else
+		endpoint_format(&wc->c.peer, wc->c.name, sizeof(wc->c.name));
 }
 
 /* Close from the next writeable callback (see the pitfall above) */
@@ -162,7 +166,7 @@ static void close_later(struct ws_conn *wc, uint16_t code)
 	lws_callback_on_writable(wc->wsi);
 }
 
-static void deliver(struct ws_conn *wc, const uint8_t *msg, size_t len)
+static void deliver(struct ws_conn *wc, uint8_t *msg, size_t len)
 {
 	struct ws_transport *wt = wc->wt;
 
@@ -173,7 +177,7 @@ static void deliver(struct ws_conn *wc, const uint8_t *msg, size_t len)
 
 /* One piece of a message; assemble and deliver when it is whole.
  * Returns -1 when lws should close the connection now (server side). */
-static int receive(struct ws_conn *wc, struct lws *wsi, const uint8_t *in,
+static int receive(struct ws_conn *wc, struct lws *wsi, uint8_t *in,
 		   size_t len)
 {
 	struct ws_transport *wt = wc->wt;

@@ -69,7 +69,7 @@ static void h_open(struct tconn *c, void *user)
 	ev_loop_stop(loop);
 }
 
-static void h_message(struct tconn *c, const uint8_t *msg, size_t len,
+static void h_message(struct tconn *c, uint8_t *msg, size_t len,
 		      void *user)
 {
 	struct seen *s = user;
@@ -461,7 +461,7 @@ static void test_udp(void)
 /* tconn_keep() from inside the message handler, then reply on it */
 static struct tconn *kept_conn;
 
-static void keep_message(struct tconn *c, const uint8_t *msg, size_t len,
+static void keep_message(struct tconn *c, uint8_t *msg, size_t len,
 			 void *user)
 {
 	struct seen *s = user;

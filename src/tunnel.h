@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* tunnel.h - the two ends of the encrypted tunnel, over any transport
+ *
+ * tunnel_client is the laptop's end: one server, one session, whatever
+ * transport connection currently leads there (the phone's WebSocket or a
+ * UDP socket). tunnel_server is the public end: many known clients, each
+ * with its session, found by static key on handshake and by index on
+ * data. Both turn IP packets into batched, sealed transport messages and
+ * back, and run the session timers (rekey, keepalive, dead path) on the
+ * event loop. Neither touches a TUN device or the NAT: the roles do.
+ */
+#ifndef TETHER_TUNNEL_H
+#define TETHER_TUNNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ev.h"
+#include "noise.h"
+#include "session.h"
+#include "transport.h"
+
+/* Why the tunnel (not the session) dropped something */
+enum tunnel_drop {
+	TUNNEL_DROP_NO_SESSION,		/* packet to send, no keys yet */
+	TUNNEL_DROP_NO_PATH,		/* packet to send, no connection */
+	TUNNEL_DROP_QUEUE_FULL,		/* the transport refused it */
+	TUNNEL_DROP_TOO_BIG,		/* packet larger than a message */
+	TUNNEL_DROP_BAD_TYPE,		/* message of an unknown type */
+	TUNNEL_DROP_HANDSHAKE,		/* a handshake message failed */
+	TUNNEL_DROP_UNKNOWN_KEY,	/* initiation from a key not listed */
+	TUNNEL_DROP_STALE,		/* initiation timestamp not newer */
+	TUNNEL_DROP_RATELIMIT,		/* too many initiations from there */
+	TUNNEL_DROP_UNKNOWN_INDEX,	/* data for no live session */
+	TUNNEL_DROP__COUNT
+};
+
+struct tunnel_stats {
+	uint64_t drops[TUNNEL_DROP__COUNT];
+	uint64_t noise_drops[NOISE_ERR__COUNT];
+	uint64_t handshakes;		/* completed */
+};
+
+const char *tunnel_drop_name(enum tunnel_drop d);
+
+/* --- client ------------------------------------------------------------ */
+
+struct tunnel_client;
+
+struct tunnel_client_handlers {
+	/* a handshake completed; @as is the server's assignment */
+	void (*up)(const struct noise_assignment *as, void *user);
+	/* an IP packet from the server */
+	void (*packet)(const uint8_t *pkt, size_t len, void *user);
+	/* nothing heard from the server for the dead-path time */
+	void (*dead)(void *user);
+};
+
+struct tunnel_client_params {
+	const uint8_t *private_key;	/* 32 bytes */
+	const uint8_t *server_key;	/* 32 bytes */
+	size_t max_message;		/* transport's message size */
+	const struct session_limits *limits;	/* NULL: defaults */
+};
+
+struct tunnel_client *tunnel_client_new(struct ev_loop *l,
+					const struct tunnel_client_params *p,
+					const struct tunnel_client_handlers *h,
+					void *user);
+void tunnel_client_attach(struct tunnel_client *tc, struct tconn *c);
+void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c);
+void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg,
+			   size_t len);
+int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt,
+		       size_t len);
+int tunnel_client_flush(struct tunnel_client *tc);
+bool tunnel_client_up(const struct tunnel_client *tc);
+const struct session_stats *tunnel_client_session_stats(
+	const struct tunnel_client *tc);
+const struct tunnel_stats *tunnel_client_stats(const struct tunnel_client *tc);
+void tunnel_client_free(struct tunnel_client *tc);
+
+/* --- server ------------------------------------------------------------ */
+
+struct tunnel_server;
+
+struct tunnel_peer {
+	const char *name;
+	const uint8_t *public_key;	/* 32 bytes */
+};
+
+struct tunnel_server_handlers {
+	/* client @id completed a handshake: fill in its assignment (the
+	 * same on every handshake of a lasting session); return -1 to
+	 * refuse it */
+	int (*assign)(uint32_t id, bool resumed, struct noise_assignment *as,
+		      void *user);
+	/* an IP packet from client @id */
+	void (*packet)(uint32_t id, uint8_t *pkt, size_t len, void *user);
+	/* client @id's session ended (linger expired): free its state */
+	void (*gone)(uint32_t id, void *user);
+};
+
+struct tunnel_server_params {
+	const uint8_t *private_key;	/* 32 bytes */
+	const struct tunnel_peer *peers;
+	size_t npeers;
+	size_t max_message;
+	uint64_t linger_ms;		/* keep a session without a path */
+	const struct session_limits *limits;	/* NULL: defaults */
+};
+
+struct tunnel_server *tunnel_server_new(struct ev_loop *l,
+					const struct tunnel_server_params *p,
+					const struct tunnel_server_handlers *h,
+					void *user);
+void tunnel_server_receive(struct tunnel_server *ts, struct tconn *c,
+			   uint8_t *msg, size_t len);
+void tunnel_server_closed(struct tunnel_server *ts, struct tconn *c);
+int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
+		       const uint8_t *pkt, size_t len);
+void tunnel_server_flush(struct tunnel_server *ts);
+bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id);
+const struct session_stats *tunnel_server_session_stats(
+	const struct tunnel_server *ts, uint32_t id);
+const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts);
+void tunnel_server_free(struct tunnel_server *ts);
+
+#endif

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/* tunnel_server.c - the public end of the tunnel: many clients, one each
+ *
+ * Theory of operation. Each client listed in the config has one entry
+ * here, found by its static public key (binary search over a sorted
+ * array) when an initiation arrives, and by key-pair index (idx.c) when
+ * data arrives. An initiation is rate-limited by source address, then
+ * processed entirely on the stack: a bad mac1, an unknown key or a stale
+ * timestamp costs no state and gets no answer. An accepted initiation
+ * (re)binds the client to the connection it came on; so does any data
+ * message that authenticates, which is how a client roams between paths
+ * (a new phone WebSocket, a new UDP address).
+ *
+ * A client whose path closes, or who goes silent, keeps its session,
+ * inner address and NAT state for linger_ms; a handshake in that time
+ * resumes all of it. After that the session is cleared and the role is
+ * told (gone) so it can free the NAT state.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "idx.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "tunnel.h"
+#include "tunnel_out.h"
+
+struct ts_peer {
+	struct tunnel_server *ts;
+	uint32_t id;
+	char *name;
+	uint8_t key[NOISE_KEY_LEN];
+	bool active;			/* has a session (maybe lingering) */
+	struct session s;
+	uint8_t last_ts[NOISE_TIMESTAMP_LEN];
+	struct tconn *path;
+	struct tunnel_out out;
+	struct ev_timer *timer;
+	uint64_t silent_since;		/* path lost or dead: linger start */
+	bool lingering;
+	struct ts_peer *next_dirty;
+	bool dirty;
+};
+
+struct tunnel_server {
+	struct ev_loop *loop;
+	const struct tunnel_server_handlers *h;
+	void *user;
+	struct noise_static me;
+	struct ts_peer *peers;
+	uint32_t *by_key;		/* peer ids sorted by key */
+	size_t npeers;
+	struct idx_table idx;
+	struct ratelimit rl;
+	struct session_limits lim;
+	uint64_t linger_ms;
+	size_t max_message;
+	struct ts_peer *dirty;
+	struct tunnel_stats st;
+};
+
+static int key_cmp(const void *a, const void *b, void *arg)
+{
+	const struct ts_peer *peers = arg;
+
+	return memcmp(peers[*(const uint32_t *)a].key,
+		      peers[*(const uint32_t *)b].key, NOISE_KEY_LEN);
+}
+
+static struct ts_peer *find_key(struct tunnel_server *ts,
+				const uint8_t key[NOISE_KEY_LEN])
+{
+	size_t lo = 0, hi = ts->npeers;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct ts_peer *p = &ts->peers[ts->by_key[mid]];
+		int c = memcmp(key, p->key, NOISE_KEY_LEN);
+
+		if (!c)
+			return p;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static void retire(void *arg, uint32_t index)
+{
+	struct ts_peer *p = arg;
+
+	idx_free(&p->ts->idx, index);
+}
+
+static void end_session(struct ts_peer *p)
+{
+	struct tunnel_server *ts = p->ts;
+
+	log_info("tunnel: %s: session ended", p->name);
+	session_clear(&p->s);
+	p->active = false;
+	p->lingering = false;
+	if (p->path && tconn_data(p->path) == p)
+		tconn_set_data(p->path, NULL);
+	p->path = NULL;
+	ev_timer_stop(p->timer);
+	ts->h->gone(p->id, ts->user);
+}
+
+static void start_linger(struct ts_peer *p, uint64_t now, const char *why)
+{
+	if (p->lingering)
+		return;
+	p->lingering = true;
+	p->silent_since = now;
+	log_info("tunnel: %s: %s; keeping the session for %llu s", p->name,
+		 why, (unsigned long long)p->ts->linger_ms / 1000);
+}
+
+static void tick(struct ts_peer *p)
+{
+	struct tunnel_server *ts = p->ts;
+	uint64_t now = ev_now(ts->loop), next;
+	unsigned int act;
+
+	if (!p->active)
+		return;
+	if (p->lingering && now - p->silent_since >= ts->linger_ms) {
+		end_session(p);
+		return;
+	}
+	act = session_tick(&p->s, now, &next);
+	if (act & SESSION_ACT_KEEPALIVE && p->path)
+		tunnel_out_flush(&p->out, &p->s, p->path, now, &ts->st, true);
+	if (act & SESSION_ACT_DEAD)
+		start_linger(p, now, "silent");
+	session_tick(&p->s, now, &next);
+	if (p->lingering && p->silent_since + ts->linger_ms < next)
+		next = p->silent_since + ts->linger_ms;
+	ev_timer_start(p->timer, next > now ? next - now : 1, 0);
+}
+
+static void on_timer(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	tick(arg);
+}
+
+/* Make @c the path of @p, taking it from any other client */
+static void bind_path(struct ts_peer *p, struct tconn *c)
+{
+	struct ts_peer *old;
+
+	if (p->path == c)
+		return;
+	c = tconn_keep(c);
+	if (!c)
+		return;
+	old = tconn_data(c);
+	if (old && old != p)
+		old->path = NULL;
+	if (p->path && tconn_data(p->path) == p)
+		tconn_set_data(p->path, NULL);
+	tconn_set_data(c, p);
+	p->path = c;
+	p->lingering = false;
+	log_debug("tunnel: %s: path %s", p->name, tconn_name(c));
+}
+
+static void handle_initiation(struct tunnel_server *ts, struct tconn *c,
+			      uint8_t *msg, size_t len, uint64_t now)
+{
+	uint8_t out[NOISE_RESPONSE_LEN];
+	const struct endpoint *src = tconn_peer(c);
+	struct noise_assignment as = { 0 };
+	struct noise_handshake hs;
+	struct noise_keypair kp;
+	struct ts_peer *p;
+	enum noise_err err;
+	uint32_t index;
+	bool resumed;
+
+	if (!ratelimit_allow(&ts->rl, &src->addr, sizeof(src->addr), now)) {
+		ts->st.drops[TUNNEL_DROP_RATELIMIT]++;
+		return;
+	}
+	err = noise_initiation_consume(&hs, &ts->me, msg, len);
+	if (err) {
+		ts->st.noise_drops[err]++;
+		ts->st.drops[TUNNEL_DROP_HANDSHAKE]++;
+		goto out;
+	}
+	p = find_key(ts, hs.rs);
+	if (!p) {
+		ts->st.drops[TUNNEL_DROP_UNKNOWN_KEY]++;
+		goto out;
+	}
+	if (!noise_timestamp_newer(hs.timestamp, p->last_ts)) {
+		ts->st.drops[TUNNEL_DROP_STALE]++;
+		goto out;
+	}
+	resumed = p->active;
+	if (ts->h->assign(p->id, resumed, &as, ts->user))
+		goto out;
+	index = idx_alloc(&ts->idx, p);
+	if (!index)
+		goto out;
+	err = noise_response_create(&hs, index, &as, out, &kp);
+	if (err) {
+		idx_free(&ts->idx, index);
+		ts->st.noise_drops[err]++;
+		goto out;
+	}
+	memcpy(p->last_ts, hs.timestamp, NOISE_TIMESTAMP_LEN);
+	if (!p->active) {
+		session_init(&p->s, &ts->lim, false, now);
+		p->s.on_retire = retire;
+		p->s.retire_arg = p;
+		p->active = true;
+	}
+	session_install(&p->s, &kp, now);
+	noise_keypair_clear(&kp);
+	bind_path(p, c);
+	if (p->path && tconn_send(p->path, out, sizeof(out)) < 0)
+		ts->st.drops[TUNNEL_DROP_QUEUE_FULL]++;
+	ts->st.handshakes++;
+	log_info("tunnel: %s: %s session via %s", p->name,
+		 resumed ? "resumed its" : "new", tconn_name(c));
+	tick(p);
+out:
+	noise_handshake_clear(&hs);
+}
+
+static void handle_data(struct tunnel_server *ts, struct tconn *c,
+			uint8_t *msg, size_t len, uint64_t now)
+{
+	struct session_iter it;
+	const uint8_t *pkt;
+	struct ts_peer *p;
+	uint32_t index;
+	size_t plen;
+
+	if (session_msg_index(msg, len, &index) != SESSION_OK ||
+	    !(p = idx_lookup(&ts->idx, index))) {
+		ts->st.drops[TUNNEL_DROP_UNKNOWN_INDEX]++;
+		return;
+	}
+	if (session_open(&p->s, msg, len, now, &it) != SESSION_OK)
+		return;		/* counted by the session */
+	if (p->path != c)
+		bind_path(p, c);
+	if (p->lingering) {
+		p->lingering = false;
+		tick(p);
+	}
+	while (session_iter_next(&it, &pkt, &plen))
+		ts->h->packet(p->id, (uint8_t *)pkt, plen, ts->user);
+}
+
+/**
+ * tunnel_server_receive() - a message from some connection
+ * @ts:		tunnel
+ * @c:		where it came from (a temporary UDP tconn is fine)
+ * @msg:	message bytes, decrypted in place
+ * @len:	length
+ */
+void tunnel_server_receive(struct tunnel_server *ts, struct tconn *c,
+			   uint8_t *msg, size_t len)
+{
+	uint64_t now = ev_now(ts->loop);
+
+	switch (wire_type(msg, len)) {
+	case WIRE_INITIATION:
+		handle_initiation(ts, c, msg, len, now);
+		break;
+	case WIRE_DATA:
+		handle_data(ts, c, msg, len, now);
+		break;
+	default:
+		ts->st.drops[TUNNEL_DROP_BAD_TYPE]++;
+		break;
+	}
+}
+
+/**
+ * tunnel_server_closed() - a connection is gone
+ * @ts:	tunnel
+ * @c:	the connection; its client, if any, starts to linger
+ */
+void tunnel_server_closed(struct tunnel_server *ts, struct tconn *c)
+{
+	struct ts_peer *p = tconn_data(c);
+
+	if (!p || p->path != c)
+		return;
+	p->path = NULL;
+	tconn_set_data(c, NULL);
+	start_linger(p, ev_now(ts->loop), "path closed");
+	tick(p);
+}
+
+/**
+ * tunnel_server_send() - batch an IP packet for client @id
+ * @ts:		tunnel
+ * @id:		client
+ * @pkt:	packet
+ * @len:	length
+ *
+ * Return: 0; 1 if that client's transport is past its bound; -1 if the
+ * packet was dropped (counted).
+ */
+int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
+		       const uint8_t *pkt, size_t len)
+{
+	struct ts_peer *p;
+	int ret;
+
+	if (id >= ts->npeers || !ts->peers[id].active) {
+		ts->st.drops[TUNNEL_DROP_NO_SESSION]++;
+		return -1;
+	}
+	p = &ts->peers[id];
+	ret = tunnel_out_add(&p->out, &p->s, p->path, pkt, len,
+			     ev_now(ts->loop), &ts->st);
+	if (tunnel_out_pending(&p->out) && !p->dirty) {
+		p->dirty = true;
+		p->next_dirty = ts->dirty;
+		ts->dirty = p;
+	}
+	return ret;
+}
+
+/* Send every client's batch; call once per loop turn after sending */
+void tunnel_server_flush(struct tunnel_server *ts)
+{
+	uint64_t now = ev_now(ts->loop);
+
+	while (ts->dirty) {
+		struct ts_peer *p = ts->dirty;
+
+		ts->dirty = p->next_dirty;
+		p->dirty = false;
+		tunnel_out_flush(&p->out, &p->s, p->path, now, &ts->st,
+				 false);
+	}
+}
+
+bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id)
+{
+	return id < ts->npeers && ts->peers[id].active &&
+	       ts->peers[id].path && !ts->peers[id].lingering;
+}
+
+const struct session_stats *tunnel_server_session_stats(
+	const struct tunnel_server *ts, uint32_t id)
+{
+	return id < ts->npeers ? &ts->peers[id].s.stats : NULL;
+}
+
+const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts)
+{
+	return &ts->st;
+}
+
+/**
+ * tunnel_server_new() - the public end of the tunnel
+ * @l:		event loop
+ * @p:		our key, the clients, message size, linger time, limits
+ * @h:		handlers; must outlive the tunnel
+ * @user:	passed to the handlers
+ *
+ * Return: the tunnel, or NULL (logged) on failure; duplicate client keys
+ * are an error.
+ */
+struct tunnel_server *tunnel_server_new(struct ev_loop *l,
+					const struct tunnel_server_params *p,
+					const struct tunnel_server_handlers *h,
+					void *user)
+{
+	struct tunnel_server *ts = calloc(1, sizeof(*ts));
+
+	if (!ts)
+		return NULL;
+	ts->loop = l;
+	ts->h = h;
+	ts->user = user;
+	ts->linger_ms = p->linger_ms;
+	ts->max_message = p->max_message;
+	idx_init(&ts->idx);
+	if (p->limits)
+		ts->lim = *p->limits;
+	else
+		session_limits_default(&ts->lim);
+	if (noise_static_init(&ts->me, p->private_key)) {
+		log_error("tunnel: the private key is not usable");
+		goto err;
+	}
+	if (ratelimit_init(&ts->rl, RATELIMIT_RATE, RATELIMIT_BURST,
+			   RATELIMIT_GLOBAL_RATE, RATELIMIT_GLOBAL_BURST))
+		goto err;
+	ts->npeers = p->npeers;
+	ts->peers = calloc(p->npeers ? p->npeers : 1, sizeof(*ts->peers));
+	ts->by_key = calloc(p->npeers ? p->npeers : 1, sizeof(*ts->by_key));
+	if (!ts->peers || !ts->by_key)
+		goto err;
+	for (uint32_t i = 0; i < p->npeers; i++) {
+		struct ts_peer *peer = &ts->peers[i];
+
+		peer->ts = ts;
+		peer->id = i;
+		peer->name = strdup(p->peers[i].name);
+		memcpy(peer->key, p->peers[i].public_key, NOISE_KEY_LEN);
+		peer->timer = ev_timer_new(l, on_timer, peer);
+		if (!peer->name || !peer->timer ||
+		    tunnel_out_init(&peer->out, p->max_message))
+			goto err;
+		ts->by_key[i] = i;
+	}
+	qsort_r(ts->by_key, ts->npeers, sizeof(*ts->by_key), key_cmp,
+		ts->peers);
+	for (size_t i = 1; i < ts->npeers; i++) {
+		if (!key_cmp(&ts->by_key[i - 1], &ts->by_key[i], ts->peers)) {
+			log_error("tunnel: clients %s and %s have the same key",
+				  ts->peers[ts->by_key[i - 1]].name,
+				  ts->peers[ts->by_key[i]].name);
+			goto err;
+		}
+	}
+	return ts;
+err:
+	tunnel_server_free(ts);
+	return NULL;
+}
+
+void tunnel_server_free(struct tunnel_server *ts)
+{
+	if (!ts)
+		return;
+	for (size_t i = 0; ts->peers && i < ts->npeers; i++) {
+		struct ts_peer *p = &ts->peers[i];
+
+		if (p->active)
+			session_clear(&p->s);
+		if (p->path && tconn_data(p->path) == p)
+			tconn_set_data(p->path, NULL);
+		ev_timer_free(p->timer);
+		tunnel_out_free(&p->out);
+		free(p->name);
+	}
+	idx_destroy(&ts->idx);
+	noise_static_clear(&ts->me);
+	free(ts->peers);
+	free(ts->by_key);
+	free(ts);
+}

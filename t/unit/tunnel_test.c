@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/* tunnel_test.c - both tunnel ends over real transports on loopback
+ *
+ * A tunnel_server behind a WebSocket or UDP listener and a tunnel_client
+ * that dials it, in one process: handshake and assignment, IP packets both
+ * ways, resumption after the connection drops, and the refusals (wrong
+ * server key, unknown client key, tampered and replayed messages).
+ */
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ev.h"
+#include "key.h"
+#include "log.h"
+#include "tap.h"
+#include "transport.h"
+#include "tunnel.h"
+
+#define DEADLINE_MS 8000
+
+static struct ev_loop *loop;
+static struct ev_timer *deadline;
+static bool timed_out;
+
+static uint8_t server_priv[32], server_pub[32];
+static uint8_t client_priv[32], client_pub[32];
+static uint8_t other_priv[32], other_pub[32];
+static uint8_t stranger_priv[32], stranger_pub[32];
+
+/* what the server side saw */
+static struct {
+	int assigned, resumed, packets, gone;
+	uint32_t last_id;
+	size_t bytes;
+	struct tconn *conn;
+} S;
+
+/* what the client side saw */
+static struct {
+	int up, packets, opened, closed;
+	struct noise_assignment as;
+	size_t bytes;
+	uint8_t last[2048];
+	size_t last_len;
+	struct tconn *conn;
+} C;
+
+static struct tunnel_server *ts;
+static struct tunnel_client *tc;
+
+static void on_deadline(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	timed_out = true;
+	ev_loop_stop(loop);
+}
+
+static bool run_until(const int *cond, int want)
+{
+	timed_out = false;
+	while (*cond < want && !timed_out) {
+		ev_timer_start(deadline, DEADLINE_MS, 0);
+		ev_loop_run(loop);
+	}
+	ev_timer_stop(deadline);
+	return *cond >= want;
+}
+
+/* run the loop for @ms whatever happens */
+static void run_for(uint64_t ms)
+{
+	ev_timer_start(deadline, ms, 0);
+	ev_loop_run(loop);
+}
+
+/* --- server side ---------------------------------------------------- */
+
+static int s_assign(uint32_t id, bool resumed, struct noise_assignment *as,
+		    void *user)
+{
+	(void)user;
+	S.assigned++;
+	S.resumed += resumed;
+	S.last_id = id;
+	inet_pton(AF_INET, "10.77.0.2", &as->addr);
+	inet_pton(AF_INET, "10.77.0.1", &as->dns);
+	as->prefix = 24;
+	as->mtu = 1380;
+	return 0;
+}
+
+static void s_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
+{
+	(void)user;
+	S.packets++;
+	S.bytes += len;
+	/* echo it back, as a NAT reply would come */
+	tunnel_server_send(ts, id, pkt, len);
+	tunnel_server_flush(ts);
+	ev_loop_stop(loop);
+}
+
+static void s_gone(uint32_t id, void *user)
+{
+	(void)id;
+	(void)user;
+	S.gone++;
+}
+
+static const struct tunnel_server_handlers sh = {
+	.assign = s_assign, .packet = s_packet, .gone = s_gone,
+};
+
+static void st_message(struct tconn *c, uint8_t *msg, size_t len, void *u)
+{
+	(void)u;
+	S.conn = c;
+	tunnel_server_receive(ts, c, msg, len);
+}
+
+static void st_closed(struct tconn *c, const char *why, void *u)
+{
+	(void)why;
+	(void)u;
+	tunnel_server_closed(ts, c);
+}
+
+static const struct transport_handlers sth = {
+	.message = st_message, .closed = st_closed,
+};
+
+/* --- client side ---------------------------------------------------- */
+
+static void c_up(const struct noise_assignment *as, void *user)
+{
+	(void)user;
+	C.up++;
+	C.as = *as;
+	ev_loop_stop(loop);
+}
+
+static void c_packet(const uint8_t *pkt, size_t len, void *user)
+{
+	(void)user;
+	C.packets++;
+	C.bytes += len;
+	C.last_len = len < sizeof(C.last) ? len : sizeof(C.last);
+	memcpy(C.last, pkt, C.last_len);
+	ev_loop_stop(loop);
+}
+
+static const struct tunnel_client_handlers ch = {
+	.up = c_up, .packet = c_packet,
+};
+
+static void ct_open(struct tconn *c, void *u)
+{
+	(void)u;
+	C.opened++;
+	C.conn = c;
+	tunnel_client_attach(tc, c);
+}
+
+static void ct_message(struct tconn *c, uint8_t *msg, size_t len, void *u)
+{
+	(void)c;
+	(void)u;
+	tunnel_client_receive(tc, msg, len);
+}
+
+static void ct_closed(struct tconn *c, const char *why, void *u)
+{
+	(void)why;
+	(void)u;
+	C.closed++;
+	if (C.conn == c)
+		C.conn = NULL;
+	tunnel_client_detach(tc, c);
+	ev_loop_stop(loop);
+}
+
+static const struct transport_handlers cth = {
+	.open = ct_open, .message = ct_message, .closed = ct_closed,
+};
+
+/* --- fixtures -------------------------------------------------------- */
+
+struct pair {
+	struct transport *st, *ct;
+	struct conf_url url;
+	char host[16];
+};
+
+static void setup(struct pair *p, enum transport_kind kind,
+		  const uint8_t *skey, const uint8_t *ckey)
+{
+	struct endpoint ep = { .addr.family = AF_INET };
+	struct tunnel_peer peers[] = { { "laptop", client_pub },
+				       { "other", other_pub } };
+	struct transport_params sp = {
+		.kind = kind, .listen = &ep, .path = "/websocket/",
+		.max_message = 65536, .queue_bytes = 1 << 20,
+		.handshake_timeout_s = 5,
+	};
+	struct transport_params cp = sp;
+	struct tunnel_server_params tsp = {
+		.private_key = server_priv, .peers = peers, .npeers = 2,
+		.max_message = 65536, .linger_ms = 2000,
+	};
+	struct tunnel_client_params tcp = {
+		.private_key = ckey, .server_key = skey,
+		.max_message = kind == TRANSPORT_UDP ? 1472 : 65536,
+	};
+
+	memset(&S, 0, sizeof(S));
+	memset(&C, 0, sizeof(C));
+	ep.addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+	cp.listen = NULL;
+	p->st = transport_new(loop, &sp, &sth, NULL);
+	p->ct = transport_new(loop, &cp, &cth, NULL);
+	ts = tunnel_server_new(loop, &tsp, &sh, NULL);
+	tc = tunnel_client_new(loop, &tcp, &ch, NULL);
+	strcpy(p->host, "127.0.0.1");
+	p->url = (struct conf_url){
+		.scheme = kind == TRANSPORT_UDP ? URL_UDP : URL_WS,
+		.host = p->host, .port = (uint16_t)transport_port(p->st),
+		.path = (char *)(kind == TRANSPORT_UDP ? "" : "/websocket/"),
+	};
+	transport_connect(p->ct, &p->url, NULL, NULL);
+}
+
+static void teardown(struct pair *p)
+{
+	transport_free(p->ct);
+	transport_free(p->st);
+	tunnel_client_free(tc);
+	tunnel_server_free(ts);
+}
+
+/* An IPv4-looking packet of @len bytes; the tunnel does not parse it */
+static void packet(uint8_t *b, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(seed + i * 13);
+	b[0] = 0x45;
+}
+
+static void test_transport(enum transport_kind kind, const char *name)
+{
+	struct pair p;
+	uint8_t pkt[1400];
+	char addr[INET_ADDRSTRLEN];
+	int before;
+
+	setup(&p, kind, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "%s: handshake completes", name);
+	is(S.assigned, 1, "%s: server assigned once", name);
+	is(S.resumed, 0, "%s: a new session", name);
+	is(S.last_id, 0, "%s: client 0 is the laptop", name);
+	is_str(inet_ntop(AF_INET, &C.as.addr, addr, sizeof(addr)), "10.77.0.2",
+	       "%s: inner address arrives", name);
+	is(C.as.mtu, 1380, "%s: MTU arrives", name);
+	is(C.as.prefix, 24, "%s: prefix arrives", name);
+
+	/* one packet, echoed back */
+	packet(pkt, 1400, 1);
+	is(tunnel_client_send(tc, pkt, 1400), 0, "%s: packet batched", name);
+	is(tunnel_client_flush(tc), 0, "%s: batch sent", name);
+	ok(run_until(&C.packets, 1), "%s: echo comes back", name);
+	ok(C.last_len == 1400 && !memcmp(C.last, pkt, 1400),
+	   "%s: packet unchanged through both tunnel ends", name);
+
+	/* a batch: many packets, one message (WebSocket) or several (UDP) */
+	before = C.packets;
+	for (unsigned i = 0; i < 40; i++) {
+		packet(pkt, 60 + i, i);
+		tunnel_client_send(tc, pkt, 60 + i);
+	}
+	tunnel_client_flush(tc);
+	ok(run_until(&C.packets, before + 40), "%s: 40 packets come back",
+	   name);
+	is(tunnel_server_session_stats(ts, 0)->rx_packets, 41,
+	   "%s: server opened 41 packets", name);
+	ok(tunnel_server_session_stats(ts, 0)->rx_messages <
+		   (kind == TRANSPORT_UDP ? 41 : 5),
+	   "%s: packets were batched (%llu messages)", name,
+	   (unsigned long long)tunnel_server_session_stats(ts, 0)->rx_messages);
+
+	/* resumption: the connection drops, a new one comes */
+	tconn_close(C.conn);
+	run_until(&C.closed, 1);
+	transport_connect(p.ct, &p.url, NULL, NULL);
+	ok(run_until(&S.assigned, 2), "%s: new connection handshakes", name);
+	is(S.resumed, 1, "%s: the server resumed the same session", name);
+	before = C.packets;
+	packet(pkt, 500, 9);
+	tunnel_client_send(tc, pkt, 500);
+	tunnel_client_flush(tc);
+	ok(run_until(&C.packets, before + 1),
+	   "%s: traffic continues after resumption", name);
+	is(S.gone, 0, "%s: no session was lost", name);
+	teardown(&p);
+}
+
+static void test_refusals(void)
+{
+	struct pair p;
+	const struct tunnel_stats *st;
+	uint8_t pkt[100];
+
+	/* the client has the wrong server key: mac1 fails, no answer */
+	setup(&p, TRANSPORT_WEBSOCKET, stranger_pub, client_priv);
+	run_until(&C.opened, 1);
+	run_for(300);
+	st = tunnel_server_stats(ts);
+	is(C.up, 0, "wrong server key: no session");
+	ok(st->noise_drops[NOISE_ERR_MAC1] >= 1,
+	   "wrong server key: dropped for mac1");
+	is(S.assigned, 0, "wrong server key: nothing assigned");
+	teardown(&p);
+
+	/* a client key the server does not list */
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, stranger_priv);
+	run_until(&C.opened, 1);
+	run_for(300);
+	st = tunnel_server_stats(ts);
+	is(C.up, 0, "unknown client key: no session");
+	is(S.assigned, 0, "unknown client key: nothing assigned");
+	ok(st->drops[TUNNEL_DROP_UNKNOWN_KEY] >= 1,
+	   "unknown client key: counted");
+	teardown(&p);
+
+	/* garbage on a live session's connection changes nothing */
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "garbage: session up");
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 3;			/* a data message for no index */
+	pkt[4] = 0x42;
+	tconn_send(C.conn, pkt, sizeof(pkt));
+	pkt[0] = 9;			/* no such type */
+	tconn_send(C.conn, pkt, sizeof(pkt));
+	pkt[0] = 1;			/* an initiation of the wrong length */
+	tconn_send(C.conn, pkt, sizeof(pkt));
+	packet(pkt, sizeof(pkt), 3);
+	tunnel_client_send(tc, pkt, sizeof(pkt));
+	tunnel_client_flush(tc);
+	ok(run_until(&C.packets, 1), "garbage: the session still works");
+	st = tunnel_server_stats(ts);
+	is(st->drops[TUNNEL_DROP_UNKNOWN_INDEX], 1, "garbage: unknown index");
+	is(st->drops[TUNNEL_DROP_BAD_TYPE], 1, "garbage: bad type");
+	is(st->noise_drops[NOISE_ERR_LENGTH], 1, "garbage: bad length");
+	teardown(&p);
+
+	/* a client that goes away for good is forgotten after linger_ms */
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "linger: session up");
+	tconn_close(C.conn);
+	ok(run_until(&S.gone, 1), "linger: session ended after linger time");
+	teardown(&p);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	log_set_level(LOG_LEVEL_SILENT);
+	key_generate(server_priv);
+	key_public(server_pub, server_priv);
+	key_generate(client_priv);
+	key_public(client_pub, client_priv);
+	key_generate(other_priv);
+	key_public(other_pub, other_priv);
+	key_generate(stranger_priv);
+	key_public(stranger_pub, stranger_priv);
+	loop = ev_loop_new();
+	deadline = ev_timer_new(loop, on_deadline, NULL);
+	test_transport(TRANSPORT_WEBSOCKET, "ws");
+	test_transport(TRANSPORT_UDP, "udp");
+	test_refusals();
+	ev_timer_free(deadline);
+	ev_loop_free(loop);
+	return tap_done();
+}
