@@ -572,13 +572,24 @@ int pkt_tcp_clamp_mss(struct pkt *p, uint16_t mss)
 	return 1;
 }
 
-/* RFC 1812 4.3.2.7: no errors to or about non-unicast hosts */
+/* RFC 1812 4.3.2.7: no errors to a source that is not a single host */
 static int addr_is_unicast(uint32_t addr)
 {
 	uint8_t a[sizeof(addr)];
 
 	memcpy(a, &addr, sizeof(a));
 	return a[0] != 0 && a[0] != 127 && a[0] < 224;
+}
+
+/* ... nor about datagrams sent to multicast or broadcast; a datagram to
+ * loopback or reserved space from a client is answered (a policy refusal
+ * says why it went nowhere) */
+static int dst_may_be_answered(uint32_t addr)
+{
+	uint8_t a[sizeof(addr)];
+
+	memcpy(a, &addr, sizeof(a));
+	return (a[0] < 224 || a[0] > 239) && addr != 0xffffffffu;
 }
 
 int pkt_icmp_error(uint8_t *out, size_t size, const struct pkt *orig,
@@ -589,7 +600,8 @@ int pkt_icmp_error(uint8_t *out, size_t size, const struct pkt *orig,
 
 	if (orig->frag_off || (orig->flags & PKT_F_ICMP_ERR))
 		return -1;
-	if (!addr_is_unicast(orig->saddr) || !addr_is_unicast(orig->daddr))
+	if (!addr_is_unicast(orig->saddr) ||
+	    !dst_may_be_answered(orig->daddr))
 		return -1;
 
 	quote = orig->len;

@@ -326,10 +326,10 @@ int pkt_tcp_clamp_mss(struct pkt *p, uint16_t mss);
  *
  * The error goes to @orig's source and quotes @orig's IP header and as
  * much of its payload as fits in 576 bytes (and @size).  It refuses to
- * answer ICMP errors, non-first fragments, and packets from or to an
- * address that is not a unicast host (0.0.0.0/8, 127/8, multicast, 240/4,
- * broadcast).  Its IP header: TOS 0xc0 as Linux sends, TTL 64, DF with id
- * 0 (an atomic datagram, RFC 6864).  @out may be @orig->data: the error
+ * answer ICMP errors, non-first fragments, packets from an address that
+ * is not a single host (0.0.0.0/8, 127/8, multicast, 240/4) and packets
+ * to multicast or broadcast (RFC 1812 4.3.2.7).  Its IP header: TOS 0xc0
+ * as Linux sends, TTL 64, DF with id 0 (an atomic datagram, RFC 6864).  @out may be @orig->data: the error
  * then replaces the packet in place.
  *
  * Return: length of the error written to @out, or -1 if none may be sent

@@ -47,6 +47,9 @@ struct ws_conn {
 	struct lws *wsi;		/* NULL once lws has let go */
 	struct ws_conn *prev, *next;	/* every connection of the transport */
 	bool dialled;			/* we connected out */
+	bool in_dial;			/* inside lws_client_connect_via_info */
+	bool gone;			/* lws let go during that call */
+	struct ev_timer *dial_timer;	/* dialled: the upgrade must finish */
 	bool opened;			/* open() was reported */
 	bool paused;
 	bool over;			/* send() said "past the bound" */
@@ -68,6 +71,7 @@ struct ip_slot {
 struct ws_transport {
 	struct transport t;		/* first */
 	struct lws_context *ctx;
+	struct ev_loop *ev;
 	uv_loop_t *loop;
 	struct lws_vhost *server, *client;
 	struct transport_params p;
@@ -129,6 +133,7 @@ static void conn_free(struct ws_conn *wc)
 		free(m);
 	}
 	free(wc->rx);
+	ev_timer_free(wc->dial_timer);
 	free(wc);
 }
 
@@ -137,7 +142,13 @@ static void conn_gone(struct ws_conn *wc, const char *why)
 {
 	struct ws_transport *wt = wc->wt;
 
+	if (wc->dialled && wc->wsi)
+		lws_set_opaque_user_data(wc->wsi, NULL);
 	wc->wsi = NULL;
+	if (wc->in_dial) {	/* ws_connect() reports it and frees */
+		wc->gone = true;
+		return;
+	}
 	if ((wc->opened || wc->dialled) && wt->t.h->closed)
 		wt->t.h->closed(&wc->c, why, wt->t.user);
 	conn_free(wc);
@@ -472,7 +483,9 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			   void *user, void *in, size_t len)
 {
-	struct ws_conn *wc = user;
+	/* lws may call before it has bound our user data to the wsi (an
+	 * early failure); the opaque pointer is set from the start */
+	struct ws_conn *wc = user ? user : lws_get_opaque_user_data(wsi);
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -485,6 +498,7 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		ev_timer_stop(wc->dial_timer);
 		wc->opened = true;
 		wc->wt->t.counters.conns++;
 		if (wc->wt->t.h->open)
@@ -498,6 +512,13 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (wc)
 			conn_gone(wc, "closed");
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* the last word on a wsi: if nothing reported its end yet
+		 * (some early failures do not), do it now */
+		wc = lws_get_opaque_user_data(wsi);
+		if (wc && wc->wsi == wsi)
+			conn_gone(wc, "connection failed");
 		return 0;
 	default:
 		return 0;
@@ -581,6 +602,7 @@ static struct transport *ws_create(struct ev_loop *l,
 			  (log_get_level() == LOG_LEVEL_DEBUG ? LLL_NOTICE : 0),
 			  lws_to_log);
 	wt->p = *p;
+	wt->ev = l;
 	wt->loop = loops[0];
 	wt->path = strdup(p->path ? p->path : "/");
 	wt->static_dir = dup_or_null(p->static_dir);
@@ -630,6 +652,18 @@ err:
 	return NULL;
 }
 
+/* A dialled connection that has not opened in time: lws would otherwise
+ * wait forever on some peers (a plain ws:// client on a TLS port) */
+static void on_dial_timeout(struct ev_timer *tm, void *arg)
+{
+	struct ws_conn *wc = arg;
+
+	(void)tm;
+	if (!wc->opened && wc->wsi)
+		lws_set_timeout(wc->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+				LWS_TO_KILL_ASYNC);
+}
+
 static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 				const char *origin, void *data)
 {
@@ -645,6 +679,14 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 		return NULL;
 	wc->c.data = data;
 	wc->dialled = true;
+	wc->dial_timer = ev_timer_new(wt->ev, on_dial_timeout, wc);
+	if (!wc->dial_timer) {
+		conn_free(wc);
+		return NULL;
+	}
+	ev_timer_start(wc->dial_timer,
+		       (uint64_t)(wt->p.handshake_timeout_s ?
+				  wt->p.handshake_timeout_s : 10) * 1000, 0);
 	snprintf(wc->c.name, sizeof(wc->c.name), "%.40s:%u", url->host,
 		 url->port);
 	if (strchr(url->host, ':'))
@@ -662,6 +704,7 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 	i.protocol = NULL;		/* as a browser: no subprotocol */
 	i.local_protocol_name = client_protocols[0].name;
 	i.userdata = wc;
+	i.opaque_user_data = wc;
 	i.pwsi = &wc->wsi;
 	i.retry_and_idle_policy = &wt->retry;
 	if (url->scheme == URL_WSS)
@@ -669,10 +712,15 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 		 * get through the networks on the way */
 		i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
 				   LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
-	/* a failure inside this call has already run CONNECTION_ERROR,
-	 * which freed wc; report it to the caller as NULL */
-	if (!lws_client_connect_via_info(&i))
+	wc->in_dial = true;
+	if (!lws_client_connect_via_info(&i) || wc->gone) {
+		log_warnx("websocket: cannot dial %s", wc->c.name);
+		if (wc->wsi)
+			lws_set_opaque_user_data(wc->wsi, NULL);
+		conn_free(wc);
 		return NULL;
+	}
+	wc->in_dial = false;
 	return &wc->c;
 }
 

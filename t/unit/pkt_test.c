@@ -1127,6 +1127,13 @@ static void test_icmp_error(void)
 	p.daddr = A(10, 0, 0, 1);
 	is(pkt_icmp_error(out, sizeof(out), &p, g.daddr, 3, 13, 0), 56,
 	   "unicast both ways: error");
+	p.daddr = A(127, 0, 0, 1);
+	is(pkt_icmp_error(out, sizeof(out), &p, g.daddr, 3, 13, 0), 56,
+	   "a packet to loopback is answered (a policy refusal)");
+	p.daddr = A(255, 255, 255, 255);
+	is(pkt_icmp_error(out, sizeof(out), &p, g.daddr, 3, 13, 0), -1,
+	   "no error about a broadcast packet");
+	p.daddr = A(10, 0, 0, 1);
 
 	g.saddr = A(10, 0, 0, 2);
 	g.plen = 4;

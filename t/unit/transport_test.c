@@ -19,7 +19,7 @@
 #include "tap.h"
 #include "transport.h"
 
-#define DEADLINE_MS 8000
+#define DEADLINE_MS 15000
 
 static struct ev_loop *loop;
 static struct ev_timer *deadline;
@@ -150,7 +150,7 @@ static struct transport *ws_client(size_t max_message)
 		.kind = TRANSPORT_WEBSOCKET,
 		.max_message = max_message,
 		.queue_bytes = 1 << 20,
-		.handshake_timeout_s = 2,
+		.handshake_timeout_s = 5,
 	};
 
 	return transport_new(loop, &p, &handlers, &cli);
@@ -420,6 +420,59 @@ static void test_ws_backpressure(void)
 	transport_free(s);
 }
 
+/* wss:// with a self-signed certificate made by openssl(1) */
+static void test_wss(void)
+{
+	char dir[] = "/tmp/tether-wss-XXXXXX", cmd[512], cert[64], key[64];
+	struct endpoint ep = { .addr.family = AF_INET, .port = 0 };
+	struct transport_params p = {
+		.kind = TRANSPORT_WEBSOCKET, .listen = &ep,
+		.path = "/websocket", .max_message = 65536,
+		.queue_bytes = 1 << 20, .handshake_timeout_s = 5,
+		.tls_cert = cert, .tls_key = key,
+	};
+	struct transport *s, *c;
+	struct conf_url u;
+	uint8_t msg[3000];
+
+	reset(&srv);
+	reset(&cli);
+	srv.echo = true;
+	if (getenv("WSS_DEBUG"))
+		log_set_level(LOG_LEVEL_DEBUG);
+	ok(mkdtemp(dir) != NULL, "wss: temp dir");
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+		 "-subj /CN=127.0.0.1 -keyout %s -out %s 2>/dev/null",
+		 key, cert);
+	is(system(cmd), 0, "wss: self-signed certificate made");
+	ep.addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+	s = transport_new(loop, &p, &handlers, &srv);
+	c = ws_client(65536);
+	ok(s != NULL, "wss: TLS listener");
+	u = url_for(transport_port(s), "/websocket");
+	u.scheme = URL_WSS;
+	transport_connect(c, &u, NULL, NULL);
+	ok(run_until(&cli.opened, 1), "wss: client open over TLS");
+	fill(msg, sizeof(msg), 7);
+	tconn_send(cli.conn, msg, sizeof(msg));
+	ok(run_until(&cli.messages, 1), "wss: echo over TLS");
+	ok(cli.len == sizeof(msg) && !memcmp(cli.buf, msg, sizeof(msg)),
+	   "wss: bytes intact");
+	/* a plain ws:// client on the TLS port gets nowhere */
+	u.scheme = URL_WS;
+	ok(transport_connect(c, &u, NULL, NULL) != NULL, "wss: plain dial");
+	ok(run_until(&cli.closed, 1), "wss: plain ws:// is refused");
+	is(cli.opened, 1, "wss: ... and never opened");
+	transport_free(c);
+	transport_free(s);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+}
+
 static void test_udp(void)
 {
 	struct endpoint ep = { .addr.family = AF_INET, .port = 0 };
@@ -522,6 +575,7 @@ int main(void)
 	test_ws_per_ip();
 	test_ws_fragments();
 	test_ws_backpressure();
+	test_wss();
 	test_udp();
 	test_udp_keep();
 	ev_timer_free(deadline);
