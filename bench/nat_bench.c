@@ -84,14 +84,9 @@ static uint32_t remote_addr(uint32_t d)
 static void mk_pkt(uint8_t *b, uint32_t s, uint16_t sp, uint32_t d,
 		   uint16_t dp)
 {
-	struct pktgen g = PKTGEN_INIT;
+	struct pktgen g = { .saddr = s, .daddr = d, .sport = sp, .dport = dp,
+			    .frag = 0x4000, .plen = 12 };
 
-	g.saddr = s;
-	g.daddr = d;
-	g.sport = sp;
-	g.dport = dp;
-	g.frag = 0x4000;
-	g.plen = 12;
 	pktgen_udp(b, PKTLEN, &g);
 }
 

@@ -23,16 +23,9 @@
 
 #include <sodium.h>
 
+#include "fuzz.h"
 #include "noise.h"
 #include "wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
 
 static struct noise_static server, client;
 static struct noise_handshake pending; /* the client's, made once */

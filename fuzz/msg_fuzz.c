@@ -19,35 +19,30 @@
 
 #include <sodium.h>
 
+#include "fuzz.h"
 #include "session.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
-
 static uint8_t buf[SESSION_MAX_MESSAGE + 64];
+
+/* A session whose keys are all @send and all @recv bytes */
+static void session_end(struct session *s, uint8_t send, uint8_t recv,
+			uint32_t local, uint32_t remote)
+{
+	struct noise_keypair kp = {.initiator = true};
+
+	memset(kp.send_key, send, NOISE_KEY_LEN);
+	memset(kp.recv_key, recv, NOISE_KEY_LEN);
+	kp.local_index = local;
+	kp.remote_index = remote;
+	session_init(s, NULL, true, 0);
+	session_install(s, &kp, 0);
+}
 
 /* Two sessions holding the two ends of one fixed key pair */
 static void sessions(struct session *a, struct session *b)
 {
-	struct noise_keypair kp = {.initiator = true};
-
-	memset(kp.send_key, 0xa1, NOISE_KEY_LEN);
-	memset(kp.recv_key, 0xb2, NOISE_KEY_LEN);
-	kp.local_index = 0x0a;
-	kp.remote_index = 0x0b;
-	session_init(a, NULL, true, 0);
-	session_install(a, &kp, 0);
-	memset(kp.send_key, 0xb2, NOISE_KEY_LEN);
-	memset(kp.recv_key, 0xa1, NOISE_KEY_LEN);
-	kp.local_index = 0x0b;
-	kp.remote_index = 0x0a;
-	session_init(b, NULL, true, 0);
-	session_install(b, &kp, 0);
+	session_end(a, 0xa1, 0xb2, 0x0a, 0x0b);
+	session_end(b, 0xb2, 0xa1, 0x0b, 0x0a);
 }
 
 static void raw_message(struct session *b, const uint8_t *data, size_t size)

@@ -22,16 +22,9 @@
 #include <string.h>
 
 #include "csum.h"
+#include "fuzz.h"
 #include "log.h"
 #include "nat.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)			\
-	do {				\
-		if (!(cond))		\
-			abort();	\
-	} while (0)
 
 #define PORT_LO		40000
 #define PORTS		16

@@ -58,14 +58,17 @@ static bool host_bits_set(const struct addr *a, unsigned len)
  * prefix_parse() - parse "address/length" (a bare address is a host route)
  * @s:		text such as "198.18.0.0/15"
  * @p:		result
+ * @host:	an interface address with its network's length, such as
+ *		"10.77.0.2/24": host bits are allowed and kept
  * @why:	on failure, set to a short reason for the user
  *
- * Host bits must be zero: "10.0.0.1/8" is refused rather than silently
- * widened, since it usually means a typo.
+ * Otherwise host bits must be zero: "10.0.0.1/8" as a route is refused
+ * rather than silently widened, since it usually means a typo.
  *
  * Return: 0 on success, -1 on error
  */
-int prefix_parse(const char *s, struct prefix *p, const char **why)
+int prefix_parse(const char *s, struct prefix *p, bool host,
+		 const char **why)
 {
 	char buf[ADDR_STRLEN];
 	const char *slash = strchr(s, '/');
@@ -98,7 +101,7 @@ int prefix_parse(const char *s, struct prefix *p, const char **why)
 			       : "has a prefix length outside 0..128";
 		return -1;
 	}
-	if (host_bits_set(&p->addr, (unsigned)len)) {
+	if (!host && host_bits_set(&p->addr, (unsigned)len)) {
 		*why = "has bits set beyond its prefix length";
 		return -1;
 	}

@@ -31,7 +31,8 @@ struct endpoint {
 #define ADDR_STRLEN 64
 
 int addr_parse(const char *s, struct addr *a);
-int prefix_parse(const char *s, struct prefix *p, const char **why);
+int prefix_parse(const char *s, struct prefix *p, bool host,
+		 const char **why);
 int endpoint_parse(const char *s, struct endpoint *e, const char **why);
 bool prefix_contains(const struct prefix *p, const struct addr *a);
 const char *addr_format(const struct addr *a, char *buf, size_t len);

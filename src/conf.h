@@ -52,23 +52,28 @@ struct conf_client {
 	struct conf_list routes;	/* struct prefix */
 };
 
-enum nat_mode_conf { NAT_MODE_USERSPACE, NAT_MODE_KERNEL };
-enum nat_filtering_conf { NAT_FILTER_ADDRESS, NAT_FILTER_ENDPOINT };
+enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };
+enum conf_nat_filtering { CONF_FILTER_ADDRESS, CONF_FILTER_ENDPOINT };
 
 /* One entry of the server's "clients" list */
 struct conf_peer {
 	char *name;
 	struct conf_key public_key;
 	int64_t max_mappings;	/* 0: use nat.mappings_per_client */
+	struct prefix address;	/* family 0: tunnel.address */
 };
 
 struct conf_server {
 	struct conf_key private_key;
 	struct endpoint listen;
+	struct endpoint udp_listen;	/* family 0: no UDP transport */
 	struct conf_list clients;	/* struct conf_peer */
-	int nat_mode;			/* enum nat_mode_conf */
+	struct prefix tunnel_address;	/* what clients are assigned */
+	int64_t tunnel_mtu;
+	struct addr tunnel_dns;		/* family 0: none */
+	int nat_mode;			/* enum conf_nat_mode */
 	struct conf_port_range nat_ports;
-	int nat_filtering;		/* enum nat_filtering_conf */
+	int nat_filtering;		/* enum conf_nat_filtering */
 	int64_t nat_mappings_per_client;
 	int64_t nat_udp_timeout;
 	int64_t nat_tcp_established_timeout;
@@ -76,6 +81,8 @@ struct conf_server {
 	int64_t nat_icmp_timeout;
 	char *egress_interface;		/* NULL: the default route's */
 	struct addr egress_address;	/* family 0: the interface's */
+	struct conf_list egress_allow;	/* struct prefix */
+	struct conf_list egress_deny;	/* struct prefix */
 };
 
 struct conf_relay {

@@ -65,6 +65,9 @@ static const struct conf_field peer_fields[] = {
 	{ .name = "max_mappings", .type = CONF_INT,
 	  .offset = offsetof(struct conf_peer, max_mappings), .def = "0",
 	  .min = 0, .max = 65535 },
+	{ .name = "address", .type = CONF_PREFIX,
+	  .offset = offsetof(struct conf_peer, address), .def = "null",
+	  .nullable = true, .host_prefix = true },
 	END
 };
 
@@ -91,7 +94,7 @@ static const struct conf_field server_nat[] = {
 	{ .name = "mode", .type = CONF_ENUM, .offset = OFF(server.nat_mode),
 	  .def = "\"userspace\"", .choices = nat_modes },
 	{ .name = "port_range", .type = CONF_PORT_RANGE,
-	  .offset = OFF(server.nat_ports), .def = "[40000, 49999]" },
+	  .offset = OFF(server.nat_ports), .def = "[61000, 65535]" },
 	{ .name = "filtering", .type = CONF_ENUM,
 	  .offset = OFF(server.nat_filtering), .def = "\"address-dependent\"",
 	  .choices = nat_filters },
@@ -102,6 +105,17 @@ static const struct conf_field server_nat[] = {
 	END
 };
 
+static const struct conf_field server_tunnel[] = {
+	{ .name = "address", .type = CONF_PREFIX,
+	  .offset = OFF(server.tunnel_address), .def = "\"10.77.0.2/24\"",
+	  .host_prefix = true },
+	{ .name = "mtu", .type = CONF_INT, .offset = OFF(server.tunnel_mtu),
+	  .def = "1380", .min = 576, .max = 9000 },
+	{ .name = "dns", .type = CONF_ADDR, .offset = OFF(server.tunnel_dns),
+	  .def = "null", .nullable = true },
+	END
+};
+
 static const struct conf_field server_egress[] = {
 	{ .name = "interface", .type = CONF_STRING,
 	  .offset = OFF(server.egress_interface), .def = "null",
@@ -109,6 +123,12 @@ static const struct conf_field server_egress[] = {
 	{ .name = "address", .type = CONF_ADDR,
 	  .offset = OFF(server.egress_address), .def = "null",
 	  .nullable = true },
+	{ .name = "allow", .type = CONF_LIST, .offset = OFF(server.egress_allow),
+	  .def = "[]", .min = 0, .max = 1024, .fields = prefix_item,
+	  .item_size = sizeof(struct prefix) },
+	{ .name = "deny", .type = CONF_LIST, .offset = OFF(server.egress_deny),
+	  .def = "[]", .min = 0, .max = 1024, .fields = prefix_item,
+	  .item_size = sizeof(struct prefix) },
 	END
 };
 
@@ -118,9 +138,13 @@ static const struct conf_field server_fields[] = {
 	  .offset = OFF(server.private_key), .secret = true },
 	{ .name = "listen", .type = CONF_ENDPOINT, .offset = OFF(server.listen),
 	  .def = "\"0.0.0.0:8080\"" },
+	{ .name = "udp_listen", .type = CONF_ENDPOINT,
+	  .offset = OFF(server.udp_listen), .def = "\"0.0.0.0:8080\"",
+	  .nullable = true },
 	{ .name = "clients", .type = CONF_LIST, .offset = OFF(server.clients),
 	  .def = "[]", .min = 0, .max = 65535, .fields = peer_item,
 	  .item_size = sizeof(struct conf_peer) },
+	{ .name = "tunnel", .type = CONF_OBJECT, .fields = server_tunnel },
 	{ .name = "nat", .type = CONF_OBJECT, .fields = server_nat },
 	{ .name = "egress", .type = CONF_OBJECT, .fields = server_egress },
 	END

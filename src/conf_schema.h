@@ -34,6 +34,8 @@ struct conf_field {
 	size_t item_size;	/* CONF_LIST */
 	bool nullable;		/* JSON null is allowed (means "unset") */
 	bool secret;		/* holds a private key */
+	bool host_prefix;	/* CONF_PREFIX: an address with its network's
+				 * length ("10.77.0.2/24"), host bits allowed */
 	const char *const *schemes;	/* CONF_URL: allowed schemes */
 };
 

@@ -354,7 +354,7 @@ int conf_value_parse(const struct conf_field *f, json_t *v, void *dst,
 		}
 		return 0;
 	case CONF_PREFIX:
-		if (prefix_parse(s, dst, &w)) {
+		if (prefix_parse(s, dst, f->host_prefix, &w)) {
 			*why = w;
 			return -1;
 		}

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "frag.h"
+#include "hash.h"
 
 #define NIL		UINT32_MAX
 
@@ -74,25 +75,12 @@ struct frag {
 	struct frag_counts c;
 };
 
-static uint32_t mix(uint64_t seed, uint32_t a, uint32_t b, uint32_t c)
-{
-	uint64_t h = seed ^ ((uint64_t)a << 32 | b);
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= c;
-	h ^= h >> 32;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return (uint32_t)h;
-}
-
 static uint32_t *kbucket(struct frag *f, uint8_t dir, uint32_t session,
 			 uint32_t saddr, uint32_t daddr, uint8_t proto,
 			 uint16_t id)
 {
-	uint32_t h = mix(f->p.seed, session ^ daddr, saddr,
-			 (uint32_t)id << 16 | (uint32_t)proto << 8 | dir);
+	uint32_t h = hash_mix3(f->p.seed, session ^ daddr, saddr,
+			       (uint32_t)id << 16 | (uint32_t)proto << 8 | dir);
 
 	return &f->khash[h & f->mask];
 }
@@ -100,7 +88,7 @@ static uint32_t *kbucket(struct frag *f, uint8_t dir, uint32_t session,
 static uint32_t *ibucket(struct frag *f, uint32_t daddr, uint8_t proto,
 			 uint16_t ext_id)
 {
-	uint32_t h = mix(~f->p.seed, daddr, proto, ext_id);
+	uint32_t h = hash_mix3(~f->p.seed, daddr, proto, ext_id);
 
 	return &f->ihash[h & f->mask];
 }
@@ -255,7 +243,7 @@ struct frag *frag_new(const struct frag_params *p)
 	memset(f->khash, 0xff, n * sizeof(*f->khash));
 	memset(f->ihash, 0xff, n * sizeof(*f->ihash));
 	f->free = f->oldest = f->newest = NIL;
-	f->ctr = (uint16_t)mix(p->seed, 1, 2, 3);
+	f->ctr = (uint16_t)hash_mix3(p->seed, 1, 2, 3);
 	return f;
 }
 
@@ -311,7 +299,7 @@ void frag_expire(struct frag *f, uint64_t now_ms)
  */
 uint16_t frag_new_id(struct frag *f, uint32_t daddr, uint8_t proto)
 {
-	uint16_t off = (uint16_t)mix(f->p.seed, daddr, proto, 7), id;
+	uint16_t off = (uint16_t)hash_mix3(f->p.seed, daddr, proto, 7), id;
 	uint32_t i, tries;
 
 	for (tries = 0; tries <= f->p.max; tries++) {

@@ -27,7 +27,9 @@ struct role {
 };
 
 static const struct role roles[] = {
+	{ "client", client_run },
 	{ "relay", relay_run },
+	{ "server", server_run },
 	{ NULL, NULL },
 };
 

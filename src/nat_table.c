@@ -33,38 +33,26 @@
 
 #include <sodium.h>
 
+#include "hash.h"
 #include "nat_impl.h"
-
-static uint32_t mix3(uint64_t seed, uint32_t a, uint32_t b, uint32_t c)
-{
-	uint64_t h = seed ^ ((uint64_t)a << 32 | b);
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= c;
-	h ^= h >> 32;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return (uint32_t)h;
-}
 
 static uint32_t map_bucket(const struct nat *n, uint32_t session, int pidx,
 			   uint32_t iaddr, uint16_t iport)
 {
-	return mix3(n->hseed, session, iaddr,
-		    (uint32_t)iport << 8 | (uint32_t)pidx) & n->map_mask;
+	return hash_mix3(n->hseed, session, iaddr,
+			 (uint32_t)iport << 8 | (uint32_t)pidx) & n->map_mask;
 }
 
 /* Home slot of a flow: all ports of one remote address share it, so that
  * address-dependent filtering is one probe sequence. */
 static uint32_t flow_home(const struct nat *n, uint32_t map, uint32_t raddr)
 {
-	return mix3(~n->hseed, map, raddr, 0x5bd1e995) & n->fslot_mask;
+	return hash_mix3(~n->hseed, map, raddr, 0x5bd1e995) & n->fslot_mask;
 }
 
 static uint32_t sess_bucket(const struct nat *n, uint32_t id)
 {
-	return mix3(n->hseed + 1, id, 0, 0) & n->sess_mask;
+	return hash_mix3(n->hseed + 1, id, 0, 0) & n->sess_mask;
 }
 
 /* Whole seconds from the last clock reading to the end of @t seconds

@@ -703,6 +703,29 @@ int pkt_l4_csum_ok(const struct pkt *p)
 	return !csum_fold(sum);
 }
 
+int pkt_l4_csum_complete(struct pkt *p)
+{
+	uint8_t *c = l4_csum_field(p);
+	uint16_t partial, field;
+	size_t n = p->len - p->l4off;
+
+	if (pkt_l4_csum_ok(p))
+		return 0;
+	/* devices offload TCP and UDP checksums only; ICMP's is checked
+	 * in full by pkt_parse() */
+	if (p->proto != PKT_PROTO_TCP && p->proto != PKT_PROTO_UDP)
+		return -1;
+	memcpy(&field, c, sizeof(field));	/* ok() failing implies c */
+	if (p->proto == PKT_PROTO_UDP)
+		n = get16(c - UDP_CSUM + 4);
+	partial = (uint16_t)~csum_fold(
+		csum_pseudo(p->saddr, p->daddr, p->proto, (uint16_t)n));
+	if (field != partial)
+		return -1;
+	put_raw16(c, pkt_l4_csum(p));
+	return 0;
+}
+
 void pkt_csum_fix(struct pkt *p)
 {
 	uint8_t *b = p->data;

@@ -329,8 +329,8 @@ int pkt_tcp_clamp_mss(struct pkt *p, uint16_t mss);
  * answer ICMP errors, non-first fragments, packets from an address that
  * is not a single host (0.0.0.0/8, 127/8, multicast, 240/4) and packets
  * to multicast or broadcast (RFC 1812 4.3.2.7).  Its IP header: TOS 0xc0
- * as Linux sends, TTL 64, DF with id 0 (an atomic datagram, RFC 6864).  @out may be @orig->data: the error
- * then replaces the packet in place.
+ * as Linux sends, TTL 64, DF with id 0 (an atomic datagram, RFC 6864).
+ * @out may be @orig->data: the error then replaces the packet in place.
  *
  * Return: length of the error written to @out, or -1 if none may be sent
  * or @size cannot hold the IP header plus 8 bytes of the original
@@ -358,6 +358,25 @@ uint16_t pkt_l4_csum(const struct pkt *p);
  * other protocols, UDP without checksum); 0 if it is wrong
  */
 int pkt_l4_csum_ok(const struct pkt *p);
+
+/**
+ * pkt_l4_csum_complete() - accept a correct or a partial L4 checksum
+ * @p:		a parsed packet
+ *
+ * A packet captured on a host that received it over a virtual device
+ * (veth, virtio with offloads) may carry a partial checksum: only the
+ * pseudo-header sum, which the sender's device was to complete. Such a
+ * checksum is completed in place; a wrong one is left alone.
+ *
+ * Return: 0 if the checksum verifies (or cannot be checked) or was
+ * partial and is now complete; -1 if it is wrong
+ */
+int pkt_l4_csum_complete(struct pkt *p);
+
+typedef void (*pkt_emit_cb)(uint8_t *pkt, size_t len, void *arg);
+
+int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out,
+		    size_t cap, pkt_emit_cb emit, void *arg);
 
 /**
  * pkt_csum_fix() - recompute the IP header and L4 checksums in full

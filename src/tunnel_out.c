@@ -57,6 +57,16 @@ bool tunnel_out_pending(const struct tunnel_out *o)
 	return o->open && o->b.packets;
 }
 
+/* Start a batch no larger than what the path sends at once */
+static void batch_init(struct tunnel_out *o, struct tconn *path)
+{
+	size_t cap = o->cap;
+
+	if (path && tconn_mtu(path) < cap)
+		cap = tconn_mtu(path);
+	session_batch_init(&o->b, o->buf, cap);
+}
+
 /* Seal what is batched (or an empty keepalive) and send it */
 static int seal_send(struct tunnel_out *o, struct session *s,
 		     struct tconn *path, uint64_t now, struct tunnel_stats *st)
@@ -66,7 +76,7 @@ static int seal_send(struct tunnel_out *o, struct session *s,
 	int ret;
 
 	if (!o->open)
-		session_batch_init(&o->b, o->buf, o->cap);
+		batch_init(o, path);
 	o->open = false;
 	if (!path) {
 		st->drops[TUNNEL_DROP_NO_PATH] += packets;
@@ -133,14 +143,14 @@ int tunnel_out_add(struct tunnel_out *o, struct session *s,
 		return -1;
 	}
 	if (!o->open) {
-		session_batch_init(&o->b, o->buf, o->cap);
+		batch_init(o, path);
 		o->open = true;
 	}
 	if (!session_batch_add(&o->b, pkt, len))
 		return 0;
 	if (o->b.packets) {
 		ret = seal_send(o, s, path, now, st);
-		session_batch_init(&o->b, o->buf, o->cap);
+		batch_init(o, path);
 		o->open = true;
 		if (!session_batch_add(&o->b, pkt, len))
 			return ret;

@@ -5,6 +5,8 @@
 
 #include "conf.h"
 
+int client_run(const struct conf *c);
 int relay_run(const struct conf *c);
+int server_run(const struct conf *c);
 
 #endif

@@ -126,6 +126,18 @@ const struct endpoint *tconn_peer(const struct tconn *c)
 	return &c->peer;
 }
 
+/**
+ * tconn_mtu() - the largest message worth sending on @c at once
+ * @c:	connection
+ *
+ * Return: for UDP, what fits one unfragmented datagram on a 1500-byte
+ * path; for WebSocket, the transport's max_message
+ */
+size_t tconn_mtu(const struct tconn *c)
+{
+	return c->t->ops->mtu(c);
+}
+
 /* "address:port" of the peer, for logs */
 const char *tconn_name(const struct tconn *c)
 {

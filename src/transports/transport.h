@@ -98,5 +98,6 @@ void tconn_set_data(struct tconn *c, void *data);
 void *tconn_data(const struct tconn *c);
 const char *tconn_name(const struct tconn *c);
 const struct endpoint *tconn_peer(const struct tconn *c);
+size_t tconn_mtu(const struct tconn *c);
 
 #endif

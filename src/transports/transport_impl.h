@@ -22,6 +22,7 @@ struct transport_ops {
 	void (*close)(struct tconn *c);
 	struct tconn *(*keep)(struct tconn *c);
 	int (*port)(const struct transport *t);
+	size_t (*mtu)(const struct tconn *c);
 };
 
 struct transport {

@@ -363,6 +363,16 @@ static int udp_port(const struct transport *t)
 	return e.port;
 }
 
+/* One datagram, unfragmented, on a 1500-byte path (less IP and UDP) */
+static size_t udp_mtu(const struct tconn *c)
+{
+	const struct udp_transport *ut = (const struct udp_transport *)c->t;
+	size_t mtu = c->peer.addr.family == AF_INET6 ? 1500 - 40 - 8
+						     : 1500 - 20 - 8;
+
+	return mtu < ut->max_message ? mtu : ut->max_message;
+}
+
 static void udp_destroy(struct transport *t)
 {
 	struct udp_transport *ut = (struct udp_transport *)t;
@@ -387,4 +397,5 @@ const struct transport_ops transport_udp_ops = {
 	.close = udp_close,
 	.keep = udp_keep,
 	.port = udp_port,
+	.mtu = udp_mtu,
 };

@@ -780,6 +780,11 @@ static struct tconn *ws_keep(struct tconn *c)
 	return c;
 }
 
+static size_t ws_mtu(const struct tconn *c)
+{
+	return ((const struct ws_transport *)c->t)->p.max_message;
+}
+
 static int ws_port(const struct transport *t)
 {
 	const struct ws_transport *wt = (const struct ws_transport *)t;
@@ -840,4 +845,5 @@ const struct transport_ops transport_websocket_ops = {
 	.close = ws_close,
 	.keep = ws_keep,
 	.port = ws_port,
+	.mtu = ws_mtu,
 };

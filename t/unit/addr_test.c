@@ -28,31 +28,35 @@ static void test_prefix(void)
 	const char *why = NULL;
 	char buf[ADDR_STRLEN];
 
-	ok(!prefix_parse("198.18.0.0/15", &p, &why) && p.len == 15,
+	ok(!prefix_parse("198.18.0.0/15", &p, false, &why) && p.len == 15,
 	   "v4 prefix parses");
 	is_str(prefix_format(&p, buf, sizeof(buf)), "198.18.0.0/15",
 	       "v4 prefix formats");
-	ok(!prefix_parse("0.0.0.0/0", &p, &why) && p.len == 0, "default");
-	ok(!prefix_parse("192.0.2.7", &p, &why) && p.len == 32,
+	ok(!prefix_parse("0.0.0.0/0", &p, false, &why) && p.len == 0, "default");
+	ok(!prefix_parse("192.0.2.7", &p, false, &why) && p.len == 32,
 	   "bare address is a /32");
-	ok(!prefix_parse("2001:db8::/32", &p, &why) && p.len == 32, "v6");
-	ok(prefix_parse("10.0.0.1/8", &p, &why), "host bits refused");
+	ok(!prefix_parse("2001:db8::/32", &p, false, &why) && p.len == 32, "v6");
+	ok(prefix_parse("10.0.0.1/8", &p, false, &why), "host bits refused");
+	ok(!prefix_parse("10.77.0.2/24", &p, true, &why) && p.len == 24,
+	   "host bits kept for an interface address");
+	is_str(prefix_format(&p, buf, sizeof(buf)), "10.77.0.2/24",
+	       "interface address formats");
 	has_str(why, "bits set beyond", "host bits reason");
-	ok(prefix_parse("10.0.0.0/33", &p, &why), "/33 refused");
+	ok(prefix_parse("10.0.0.0/33", &p, false, &why), "/33 refused");
 	has_str(why, "0..32", "length reason");
-	ok(prefix_parse("10.0.0.0/", &p, &why), "empty length refused");
-	ok(prefix_parse("10.0.0.0/8x", &p, &why), "junk length refused");
-	ok(prefix_parse("::/129", &p, &why), "/129 refused");
-	ok(prefix_parse("nonsense/8", &p, &why), "bad address refused");
+	ok(prefix_parse("10.0.0.0/", &p, false, &why), "empty length refused");
+	ok(prefix_parse("10.0.0.0/8x", &p, false, &why), "junk length refused");
+	ok(prefix_parse("::/129", &p, false, &why), "/129 refused");
+	ok(prefix_parse("nonsense/8", &p, false, &why), "bad address refused");
 
-	prefix_parse("198.18.0.0/15", &p, &why);
+	prefix_parse("198.18.0.0/15", &p, false, &why);
 	addr_parse("198.19.255.255", &a);
 	ok(prefix_contains(&p, &a), "198.19.255.255 in 198.18/15");
 	addr_parse("198.20.0.0", &a);
 	ok(!prefix_contains(&p, &a), "198.20.0.0 not in 198.18/15");
 	addr_parse("::1", &a);
 	ok(!prefix_contains(&p, &a), "families never match");
-	prefix_parse("0.0.0.0/0", &p, &why);
+	prefix_parse("0.0.0.0/0", &p, false, &why);
 	addr_parse("203.0.113.9", &a);
 	ok(prefix_contains(&p, &a), "/0 contains everything");
 }

@@ -62,8 +62,8 @@ static void test_server_values(void)
 	is(p[1].max_mappings, 10, "second client quota");
 	is(c.server.nat_ports.lo, 20000, "port range low");
 	is(c.server.nat_ports.hi, 20999, "port range high");
-	is(c.server.nat_filtering, NAT_FILTER_ENDPOINT, "filtering");
-	is(c.server.nat_mode, NAT_MODE_USERSPACE, "mode default");
+	is(c.server.nat_filtering, CONF_FILTER_ENDPOINT, "filtering");
+	is(c.server.nat_mode, CONF_NAT_USERSPACE, "mode default");
 	is(c.server.nat_udp_timeout, 120, "udp timeout");
 	is(c.server.nat_tcp_established_timeout, 7440, "tcp default");
 	is(c.server.nat_icmp_timeout, 60, "icmp default");

@@ -104,15 +104,9 @@ static inline int csum_ok(const uint8_t *b, size_t len)
 static inline size_t mk_udp(uint32_t s, uint16_t sp, uint32_t d,
 			    uint16_t dp)
 {
-	struct pktgen g = PKTGEN_INIT;
+	struct pktgen g = { .saddr = s, .daddr = d, .sport = sp, .dport = dp,
+			    .frag = 0x4000, .ip_id = 0x1234, .plen = 12 };
 
-	g.saddr = s;
-	g.daddr = d;
-	g.sport = sp;
-	g.dport = dp;
-	g.frag = 0x4000;
-	g.ip_id = 0x1234;
-	g.plen = 12;
 	blen = pktgen_udp(buf, sizeof(buf), &g);
 	return blen;
 }
@@ -120,16 +114,10 @@ static inline size_t mk_udp(uint32_t s, uint16_t sp, uint32_t d,
 static inline size_t mk_tcp(uint32_t s, uint16_t sp, uint32_t d, uint16_t dp,
 			    uint8_t flags)
 {
-	struct pktgen g = PKTGEN_INIT;
+	struct pktgen g = { .saddr = s, .daddr = d, .sport = sp, .dport = dp,
+			    .frag = 0x4000, .tcp_flags = flags, .seq = 1000,
+			    .plen = 5 };
 
-	g.saddr = s;
-	g.daddr = d;
-	g.sport = sp;
-	g.dport = dp;
-	g.frag = 0x4000;
-	g.tcp_flags = flags;
-	g.seq = 1000;
-	g.plen = 5;
 	blen = pktgen_tcp(buf, sizeof(buf), &g);
 	return blen;
 }
@@ -137,14 +125,9 @@ static inline size_t mk_tcp(uint32_t s, uint16_t sp, uint32_t d, uint16_t dp,
 static inline size_t mk_echo(uint32_t s, uint32_t d, uint8_t type,
 			     uint16_t id)
 {
-	struct pktgen g = PKTGEN_INIT;
+	struct pktgen g = { .saddr = s, .daddr = d, .sport = id,
+			    .icmp_type = type, .icmp_seq = 1, .plen = 16 };
 
-	g.saddr = s;
-	g.daddr = d;
-	g.sport = id;
-	g.icmp_type = type;
-	g.icmp_seq = 1;
-	g.plen = 16;
 	blen = pktgen_icmp(buf, sizeof(buf), &g);
 	return blen;
 }
@@ -154,15 +137,10 @@ static inline size_t mk_icmp_err(uint32_t s, uint32_t d, uint8_t type,
 				 uint8_t code)
 {
 	static uint8_t quote[1500];
-	struct pktgen g = PKTGEN_INIT;
+	struct pktgen g = { .saddr = s, .daddr = d, .icmp_type = type,
+			    .icmp_code = code, .payload = quote, .plen = blen };
 
 	memcpy(quote, buf, blen);
-	g.saddr = s;
-	g.daddr = d;
-	g.icmp_type = type;
-	g.icmp_code = code;
-	g.payload = quote;
-	g.plen = blen;
 	blen = pktgen_icmp(buf, sizeof(buf), &g);
 	return blen;
 }

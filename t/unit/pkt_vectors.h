@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pkt_vectors.h - packets captured from the Linux kernel, for pkt_test
+/* pkt_vectors.h - packets captured from the Linux kernel, for the pkt tests
  *
  * How they were captured (Debian 12, Linux, as root): two network
  * namespaces pkt-ref-a-$$ (10.9.0.1, fd00::1) and pkt-ref-b-$$ (10.9.0.2,

@@ -18,14 +18,11 @@
 
 #include "ev.h"
 #include "log.h"
+#include "looptest.h"
 #include "tap.h"
 #include "transport.h"
 
-#define DEADLINE_MS 10000
 
-static struct ev_loop *loop;
-static struct ev_timer *deadline;
-static bool timed_out;
 
 struct end {
 	const char *name;
@@ -38,25 +35,6 @@ struct end {
 };
 
 static struct end laptop = { .name = "laptop" }, server = { .name = "server" };
-
-static void on_deadline(struct ev_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	timed_out = true;
-	ev_loop_stop(loop);
-}
-
-static bool run_until(const int *cond, int want)
-{
-	timed_out = false;
-	while (*cond < want && !timed_out) {
-		ev_timer_start(deadline, DEADLINE_MS, 0);
-		ev_loop_run(loop);
-	}
-	ev_timer_stop(deadline);
-	return *cond >= want;
-}
 
 static void h_open(struct tconn *c, void *user)
 {
@@ -156,8 +134,7 @@ static void test_pipe(void)
 	ok(run_until(&laptop.opened, 1) && run_until(&server.opened, 1),
 	   "relay connected to both ends");
 	/* the relay's own view of its links can lag by a loop turn */
-	ev_timer_start(deadline, 200, 0);
-	ev_loop_run(loop);
+	run_for(200);
 	for (size_t i = 0; i < sizeof(up); i++)
 		up[i] = (uint8_t)(i * 7);
 	memset(down, 0xa5, sizeof(down));
@@ -180,8 +157,7 @@ static void test_pipe(void)
 	 * until then it drops, as the phone would: retry a bounded number */
 	for (int i = 0; i < 50 && server.messages < 2; i++) {
 		tconn_send(laptop.conn, up, 10);
-		ev_timer_start(deadline, 100, 0);
-		ev_loop_run(loop);
+		run_for(100);
 	}
 	ok(server.messages >= 2, "traffic flows after reconnect");
 	is(stop_relay(pid), 0, "SIGTERM: relay exits 0");
@@ -197,8 +173,7 @@ static void test_delay(void)
 
 	run_until(&laptop.opened, 2);
 	run_until(&server.opened, 3);
-	ev_timer_start(deadline, 200, 0);
-	ev_loop_run(loop);
+	run_for(200);
 	sent = ev_now(loop);
 	tconn_send(laptop.conn, (const uint8_t *)"late", 4);
 	ok(run_until(&server.messages, before + 1), "delayed message arrives");
@@ -208,6 +183,37 @@ static void test_delay(void)
 	is(stop_relay(pid), 0, "impaired relay exits 0");
 }
 
+static void test_rate(void)
+{
+	pid_t pid = start_relay(", \"impair\": {\"rate_kbit\": 8000}");
+	static uint8_t chunk[32768];
+	int before = server.messages;
+	uint64_t sent;
+
+	run_until(&laptop.opened, laptop.opened + 1);
+	run_until(&server.opened, server.opened + 1);
+	run_for(200);
+	sent = ev_now(loop);
+	for (int i = 0; i < 48; i++)
+		tconn_send(laptop.conn, chunk, sizeof(chunk));
+	ok(run_until(&server.messages, before + 48),
+	   "rate: 1.5 MiB arrives through a 8 Mbit/s relay");
+	/* a lower bound only: 1.5 MiB less the bucket's burst at 1 MB/s */
+	ok(server.last_at - sent >= 1200, "rate: it took at least 1.2 s "
+	   "(%llu ms)", (unsigned long long)(server.last_at - sent));
+	is(stop_relay(pid), 0, "rate-limited relay exits 0");
+}
+
+static void test_drops(void)
+{
+	pid_t pid = start_relay(", \"impair\": {\"drop_every_s\": 1}");
+	int opened = server.opened;
+
+	ok(run_until(&server.opened, opened + 3),
+	   "drop_every_s: the relay cut and redialled its links");
+	is(stop_relay(pid), 0, "dropping relay exits 0");
+}
+
 int main(void)
 {
 	if (!getenv("TETHER")) {
@@ -215,15 +221,15 @@ int main(void)
 		return 1;	/* run it through make check */
 	}
 	log_set_level(LOG_LEVEL_SILENT);
-	loop = ev_loop_new();
-	deadline = ev_timer_new(loop, on_deadline, NULL);
+	looptest_init();
 	listen_end(&laptop, "/websocket");
 	listen_end(&server, "/websocket/");
 	test_pipe();
 	test_delay();
+	test_rate();
+	test_drops();
 	transport_free(laptop.t);
 	transport_free(server.t);
-	ev_timer_free(deadline);
-	ev_loop_free(loop);
+	looptest_done();
 	return tap_done();
 }

@@ -16,14 +16,11 @@
 
 #include "ev.h"
 #include "log.h"
+#include "looptest.h"
 #include "tap.h"
 #include "transport.h"
 
-#define DEADLINE_MS 15000
 
-static struct ev_loop *loop;
-static struct ev_timer *deadline;
-static bool timed_out;
 
 /* What the handlers saw */
 struct seen {
@@ -38,27 +35,6 @@ struct seen {
 };
 
 static struct seen srv, cli;
-
-static void on_deadline(struct ev_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	timed_out = true;
-	ev_loop_stop(loop);
-}
-
-/* Run the loop until *cond becomes true or the deadline passes */
-static bool run_until(const int *cond, int want)
-{
-	timed_out = false;
-	ev_timer_start(deadline, DEADLINE_MS, 0);
-	while (*cond < want && !timed_out) {
-		ev_timer_start(deadline, DEADLINE_MS, 0);
-		ev_loop_run(loop);
-	}
-	ev_timer_stop(deadline);
-	return *cond >= want;
-}
 
 static void h_open(struct tconn *c, void *user)
 {
@@ -331,8 +307,7 @@ static void test_ws_per_ip(void)
 	for (int i = 0; i < 4; i++)
 		raw_open(&r[i], transport_port(s));
 	/* let the server accept the four */
-	ev_timer_start(deadline, 300, 0);
-	ev_loop_run(loop);
+	run_for(300);
 	ok(!raw_open(&r[4], transport_port(s)), "per-ip: fifth connects");
 	ok(run_until(&raw_eofs, 1), "per-ip: one is closed");
 	for (int i = 0; i < 4; i++)
@@ -566,8 +541,7 @@ static void test_udp_keep(void)
 int main(void)
 {
 	log_set_level(LOG_LEVEL_SILENT);
-	loop = ev_loop_new();
-	deadline = ev_timer_new(loop, on_deadline, NULL);
+	looptest_init();
 	test_ws_echo();
 	test_ws_too_big();
 	test_ws_refusals();
@@ -578,8 +552,7 @@ int main(void)
 	test_wss();
 	test_udp();
 	test_udp_keep();
-	ev_timer_free(deadline);
-	ev_loop_free(loop);
+	looptest_done();
 	reset(&srv);
 	reset(&cli);
 	return tap_done();

@@ -14,15 +14,12 @@
 #include "ev.h"
 #include "key.h"
 #include "log.h"
+#include "looptest.h"
 #include "tap.h"
 #include "transport.h"
 #include "tunnel.h"
 
-#define DEADLINE_MS 8000
 
-static struct ev_loop *loop;
-static struct ev_timer *deadline;
-static bool timed_out;
 
 static uint8_t server_priv[32], server_pub[32];
 static uint8_t client_priv[32], client_pub[32];
@@ -49,32 +46,6 @@ static struct {
 
 static struct tunnel_server *ts;
 static struct tunnel_client *tc;
-
-static void on_deadline(struct ev_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	timed_out = true;
-	ev_loop_stop(loop);
-}
-
-static bool run_until(const int *cond, int want)
-{
-	timed_out = false;
-	while (*cond < want && !timed_out) {
-		ev_timer_start(deadline, DEADLINE_MS, 0);
-		ev_loop_run(loop);
-	}
-	ev_timer_stop(deadline);
-	return *cond >= want;
-}
-
-/* run the loop for @ms whatever happens */
-static void run_for(uint64_t ms)
-{
-	ev_timer_start(deadline, ms, 0);
-	ev_loop_run(loop);
-}
 
 /* --- server side ---------------------------------------------------- */
 
@@ -375,12 +346,10 @@ int main(void)
 	key_public(other_pub, other_priv);
 	key_generate(stranger_priv);
 	key_public(stranger_pub, stranger_priv);
-	loop = ev_loop_new();
-	deadline = ev_timer_new(loop, on_deadline, NULL);
+	looptest_init();
 	test_transport(TRANSPORT_WEBSOCKET, "ws");
 	test_transport(TRANSPORT_UDP, "udp");
 	test_refusals();
-	ev_timer_free(deadline);
-	ev_loop_free(loop);
+	looptest_done();
 	return tap_done();
 }

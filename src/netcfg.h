@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* netcfg.h - addresses, routes and link state over rtnetlink, and undoing them
+ *
+ * Every change made through a struct netcfg is remembered, and
+ * netcfg_undo() reverts them in reverse order: what tether adds to a host
+ * it removes again. (The crash-safe state file of issue 6 builds on this
+ * list.)
+ */
+#ifndef TETHER_NETCFG_H
+#define TETHER_NETCFG_H
+
+#include <stdint.h>
+
+#include "addr.h"
+
+struct netcfg;
+
+struct netcfg *netcfg_open(void);
+int netcfg_ifindex(struct netcfg *nc, const char *ifname);
+int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu);
+int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p);
+int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
+		     uint32_t table);
+int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out);
+int netcfg_default_ifindex(struct netcfg *nc);
+void netcfg_undo(struct netcfg *nc);
+void netcfg_close(struct netcfg *nc);
+
+#endif

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* client.c - the client role: the laptop's TUN device, through the tunnel
+ *
+ * The laptop's traffic for the configured routes enters a TUN device; the
+ * client reads it in batches, clamps TCP MSS to what the tunnel carries,
+ * and hands the packets to the tunnel (tunnel_client.c), which batches
+ * them into sealed messages. Replies are written back into the TUN.
+ *
+ * With a ws:// or wss:// server URL the path to the server is the phone:
+ * the client serves a WebSocket on its link-local address (added to the
+ * Wi-Fi interface while it runs), the phone's page connects, and every
+ * new connection from the page (a reload, a new phone) replaces the old
+ * one and resumes the session. With udp:// the client dials the server.
+ *
+ * The TUN's address, MTU and routes come from the server's assignment in
+ * the handshake; everything added to the host is undone on exit.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ev.h"
+#include "log.h"
+#include "netcfg.h"
+#include "pkt.h"
+#include "roles.h"
+#include "transport.h"
+#include "tun.h"
+#include "tunnel.h"
+
+#define WS_MAX_MESSAGE 65536
+#define UDP_MAX_MESSAGE 1472
+#define QUEUE_BYTES (1 << 20)
+#define READS_PER_WAKEUP 64
+#define PKT_MAX 65536
+
+enum client_drop {
+	CLIENT_DROP_NOT_IPV4,	/* from the TUN: IPv6 or garbage */
+	CLIENT_DROP_WRITE,	/* the TUN refused a reply */
+	CLIENT_DROP__COUNT
+};
+
+struct client {
+	const struct conf_client *cf;
+	struct ev_loop *loop;
+	struct transport *t;
+	struct tconn *path;		/* the phone's page, or the UDP peer */
+	struct tunnel_client *tunnel;
+	struct tun *tun;
+	struct ev_io *tun_io;
+	bool tun_paused;
+	struct netcfg *nc;
+	bool configured;		/* TUN address and routes are set */
+	uint16_t mss;			/* TCP MSS that fits the tunnel */
+	char origin[80];		/* our own page's origin */
+	uint8_t buf[PKT_MAX];
+	uint64_t drops[CLIENT_DROP__COUNT];
+	uint64_t packets_out, packets_in;
+};
+
+/* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
+static void clamp(struct client *cl, uint8_t *pkt, size_t len)
+{
+	struct pkt p;
+
+	if (cl->mss && pkt_parse(&p, pkt, len) == PKT_OK &&
+	    p.proto == IPPROTO_TCP && p.tcp_flags & PKT_TCP_SYN)
+		pkt_tcp_clamp_mss(&p, cl->mss);
+}
+
+static void tun_pause(struct client *cl, bool pause)
+{
+	if (cl->tun_paused == pause)
+		return;
+	cl->tun_paused = pause;
+	if (pause)
+		ev_io_stop(cl->tun_io);
+	else
+		ev_io_start(cl->tun_io, EV_READ);
+}
+
+/* Drain the TUN (bounded per wakeup), batch, then send the batch */
+static void on_tun(struct ev_io *io, int events, void *arg)
+{
+	struct client *cl = arg;
+	int full = 0;
+
+	(void)io;
+	(void)events;
+	for (int i = 0; i < READS_PER_WAKEUP && full != 1; i++) {
+		ssize_t n = tun_read(cl->tun, cl->buf, sizeof(cl->buf));
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("client: read from %s",
+					 tun_name(cl->tun));
+			break;
+		}
+		if (n < 20 || cl->buf[0] >> 4 != 4) {
+			cl->drops[CLIENT_DROP_NOT_IPV4]++;
+			continue;
+		}
+		clamp(cl, cl->buf, (size_t)n);
+		full = tunnel_client_send(cl->tunnel, cl->buf, (size_t)n);
+		cl->packets_out++;
+	}
+	if (full != 1)
+		full = tunnel_client_flush(cl->tunnel);
+	if (full == 1)
+		tun_pause(cl, true);	/* until the transport drains */
+}
+
+static void on_packet(const uint8_t *pkt, size_t len, void *user)
+{
+	struct client *cl = user;
+
+	if (len > sizeof(cl->buf))
+		return;
+	memcpy(cl->buf, pkt, len);
+	clamp(cl, cl->buf, len);
+	if (tun_write(cl->tun, cl->buf, len) < 0)
+		cl->drops[CLIENT_DROP_WRITE]++;
+	else
+		cl->packets_in++;
+}
+
+/* The first handshake: give the TUN its address, MTU and routes */
+static void on_up(const struct noise_assignment *as, void *user)
+{
+	struct client *cl = user;
+	struct prefix inner = { .addr.family = AF_INET, .len = as->prefix };
+	const struct prefix *routes = cl->cf->routes.v;
+	unsigned mtu = as->mtu;
+	char a[ADDR_STRLEN];
+	int ifindex = tun_ifindex(cl->tun);
+
+	inner.addr.v4 = as->addr;
+	if (cl->configured) {
+		log_warnx("client: the server changed the assignment to %s; "
+			  "keeping the first one until restart",
+			  prefix_format(&inner, a, sizeof(a)));
+		return;
+	}
+	if (mtu > cl->cf->tun_mtu)
+		mtu = (unsigned)cl->cf->tun_mtu;
+	cl->mss = (uint16_t)(mtu - 40);
+	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
+	    netcfg_addr_add(cl->nc, ifindex, &inner))
+		return;
+	for (size_t i = 0; i < cl->cf->routes.n; i++)
+		netcfg_route_add(cl->nc, ifindex, &routes[i], 0);
+	cl->configured = true;
+	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
+		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
+		 cl->cf->routes.n, cl->cf->routes.n == 1 ? "" : "s");
+}
+
+static void on_dead(void *user)
+{
+	struct client *cl = user;
+
+	log_info("client: waiting for the server%s",
+		 cl->path ? "" : " (no phone connected)");
+}
+
+static const struct tunnel_client_handlers tunnel_handlers = {
+	.up = on_up,
+	.packet = on_packet,
+	.dead = on_dead,
+};
+
+/* Only our own page (or the C relay, which sends no Origin) may connect */
+static bool on_admit(struct tconn *c, const char *origin, void *user)
+{
+	struct client *cl = user;
+
+	if (!origin || !strcmp(origin, cl->origin))
+		return true;
+	log_info("client: refused %s: Origin %s is not our page",
+		 tconn_name(c), origin);
+	return false;
+}
+
+static void on_open(struct tconn *c, void *user)
+{
+	struct client *cl = user;
+	struct tconn *old = cl->path;
+
+	log_info("client: %s connected", tconn_name(c));
+	cl->path = c;
+	if (old) {
+		log_info("client: %s replaces %s", tconn_name(c),
+			 tconn_name(old));
+		tconn_close(old);
+	}
+	tunnel_client_attach(cl->tunnel, c);
+}
+
+static void on_message(struct tconn *c, uint8_t *msg, size_t len, void *user)
+{
+	struct client *cl = user;
+
+	(void)c;
+	tunnel_client_receive(cl->tunnel, msg, len);
+}
+
+static void on_closed(struct tconn *c, const char *why, void *user)
+{
+	struct client *cl = user;
+
+	tunnel_client_detach(cl->tunnel, c);
+	if (cl->path != c)
+		return;
+	cl->path = NULL;
+	tun_pause(cl, false);
+	log_info("client: %s disconnected (%s); waiting for the phone",
+		 tconn_name(c), why);
+}
+
+static void on_drained(struct tconn *c, void *user)
+{
+	struct client *cl = user;
+
+	if (c == cl->path)
+		tun_pause(cl, false);
+}
+
+static const struct transport_handlers transport_handlers = {
+	.open = on_open,
+	.message = on_message,
+	.closed = on_closed,
+	.drained = on_drained,
+	.admit = on_admit,
+};
+
+static void on_signal(int signum, void *arg)
+{
+	struct client *cl = arg;
+
+	log_info("client: %s, stopping", strsignal(signum));
+	ev_loop_stop(cl->loop);
+}
+
+/* Add the listen address to the Wi-Fi interface, on-link for the phone */
+static int add_listen_address(struct client *cl)
+{
+	const struct endpoint *l = &cl->cf->listen;
+	struct prefix p = { .addr = l->addr, .len = 32 };
+	struct prefix ll;
+	const char *why;
+	int ifindex;
+
+	if (!cl->cf->interface)
+		return 0;
+	ifindex = netcfg_ifindex(cl->nc, cl->cf->interface);
+	if (ifindex <= 0) {
+		log_error("client: no interface %s (\"interface\")",
+			  cl->cf->interface);
+		return -1;
+	}
+	if (l->addr.family == AF_INET6)
+		p.len = 128;
+	prefix_parse("169.254.0.0/16", &ll, false, &why);
+	if (prefix_contains(&ll, &l->addr))
+		p.len = 16;	/* link-local: the phone's address is on-link */
+	if (netcfg_addr_add(cl->nc, ifindex, &p) && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int start_path(struct client *cl)
+{
+	const struct conf_url *u = &cl->cf->server_url;
+	struct transport_params tp = {
+		.kind = TRANSPORT_WEBSOCKET,
+		.listen = &cl->cf->listen,
+		.path = "/websocket",
+		.max_message = WS_MAX_MESSAGE,
+		.queue_bytes = QUEUE_BYTES,
+		.handshake_timeout_s = 10,
+		.max_per_ip = 8,
+		.ping_interval_s = 10,
+	};
+	char ep[ADDR_STRLEN];
+
+	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
+		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
+	if (u->scheme == URL_UDP) {
+		tp = (struct transport_params){
+			.kind = TRANSPORT_UDP,
+			.max_message = UDP_MAX_MESSAGE,
+		};
+		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0
+									 : -1;
+	}
+	if (add_listen_address(cl))
+		return -1;
+	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+	if (cl->t)
+		log_info("client: waiting for the phone at http://%s/", ep);
+	return cl->t ? 0 : -1;
+}
+
+static int start_tunnel(struct client *cl)
+{
+	const struct conf_client *cf = cl->cf;
+	struct tunnel_client_params tp = {
+		.private_key = cf->private_key.b,
+		.server_key = cf->server_public_key.b,
+		.max_message = cf->server_url.scheme == URL_UDP
+				       ? UDP_MAX_MESSAGE
+				       : WS_MAX_MESSAGE,
+	};
+
+	cl->tunnel = tunnel_client_new(cl->loop, &tp, &tunnel_handlers, cl);
+	if (!cl->tunnel)
+		return -1;
+	cl->tun = tun_open(cf->tun_name);
+	if (!cl->tun)
+		return -1;
+	cl->tun_io = ev_io_new(cl->loop, tun_fd(cl->tun), on_tun, cl);
+	if (!cl->tun_io || ev_io_start(cl->tun_io, EV_READ))
+		return -1;
+	return 0;
+}
+
+/**
+ * client_run() - the client role's main loop
+ * @c:	client config
+ *
+ * Return: 0 after SIGINT or SIGTERM, 1 if it could not start
+ */
+int client_run(const struct conf *c)
+{
+	struct client *cl = calloc(1, sizeof(*cl));
+	int ret = 1;
+
+	if (!cl)
+		return 1;
+	cl->cf = &c->client;
+	cl->loop = ev_loop_new();
+	cl->nc = netcfg_open();
+	if (!cl->loop || !cl->nc || start_tunnel(cl) || start_path(cl) ||
+	    ev_on_signal(cl->loop, SIGINT, on_signal, cl) ||
+	    ev_on_signal(cl->loop, SIGTERM, on_signal, cl))
+		goto out;
+	ev_loop_run(cl->loop);
+	log_info("client: %llu packets out, %llu in, %llu handshakes",
+		 (unsigned long long)cl->packets_out,
+		 (unsigned long long)cl->packets_in,
+		 (unsigned long long)tunnel_client_stats(cl->tunnel)
+			 ->handshakes);
+	ret = 0;
+out:
+	transport_free(cl->t);
+	tunnel_client_free(cl->tunnel);
+	ev_io_free(cl->tun_io);
+	if (cl->nc) {
+		netcfg_undo(cl->nc);
+		netcfg_close(cl->nc);
+	}
+	tun_close(cl->tun);
+	ev_loop_free(cl->loop);
+	free(cl);
+	return ret;
+}

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c - the server role: authenticated clients NATed to the internet
+ *
+ * Clients reach the server over WebSocket (through a phone) or UDP; the
+ * tunnel (tunnel_server.c) authenticates them and hands over their IP
+ * packets, tagged with the client's id. Each packet then goes through,
+ * in order: the source check (a client sends from the address it was
+ * given), the router's TTL, the egress policy, and the userspace NAT
+ * (nat.h); what comes out is sent with a raw socket. Replies are picked
+ * off the egress interface by pcap (capture.c), translated back by the
+ * NAT and batched to their client; all batches are flushed once per loop
+ * turn. A refusal (policy, quota) is answered with ICMP 3/13 so the
+ * client's applications fail fast instead of timing out.
+ *
+ * While it runs the server keeps its own kernel out of the NAT's port
+ * range (hostguard.c) and removes that again on exit.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "ev.h"
+#include "hostguard.h"
+#include "log.h"
+#include "nat.h"
+#include "netcfg.h"
+#include "pkt.h"
+#include "policy.h"
+#include "rawsock.h"
+#include "roles.h"
+#include "transport.h"
+#include "tunnel.h"
+
+#define MAX_MESSAGE 65536
+#define UDP_MAX_MESSAGE 1472
+#define QUEUE_BYTES (1 << 20)
+#define PKT_BUF 65536
+#define LINGER_MS (900 * 1000)
+
+/* Why the server role (not the NAT or tunnel) dropped a packet */
+enum server_drop {
+	SERVER_DROP_PARSE,	/* not a valid IPv4 packet */
+	SERVER_DROP_SOURCE,	/* not from the client's own address */
+	SERVER_DROP_TTL,	/* TTL ran out (time exceeded sent) */
+	SERVER_DROP_POLICY,	/* egress policy (3/13 sent) */
+	SERVER_DROP_QUOTA,	/* NAT refused a new flow (3/13 sent) */
+	SERVER_DROP_NAT,	/* NAT dropped it (counted there by reason) */
+	SERVER_DROP_SIZE,	/* over the egress MTU (frag-needed if DF) */
+	SERVER_DROP_SEND,	/* the raw socket refused it */
+	SERVER_DROP_IN_CSUM,	/* inbound: malformed or bad checksum */
+	SERVER_DROP__COUNT
+};
+
+static const char *const drop_names[SERVER_DROP__COUNT] = {
+	[SERVER_DROP_PARSE] = "malformed",
+	[SERVER_DROP_SOURCE] = "wrong source",
+	[SERVER_DROP_TTL] = "ttl expired",
+	[SERVER_DROP_POLICY] = "egress policy",
+	[SERVER_DROP_QUOTA] = "mapping quota",
+	[SERVER_DROP_NAT] = "nat",
+	[SERVER_DROP_SIZE] = "over egress mtu",
+	[SERVER_DROP_SEND] = "send failed",
+	[SERVER_DROP_IN_CSUM] = "inbound malformed or bad checksum",
+};
+
+struct server {
+	const struct conf_server *cf;
+	struct ev_loop *loop;
+	struct transport *ws, *udp;
+	struct tunnel_server *tunnel;
+	struct nat *nat;
+	struct policy *policy;
+	struct rawsock *raw;
+	struct capture *cap;
+	struct hostguard *guard;
+	struct ev_timer *expire;
+	struct ev_turn *flusher;
+	uint32_t ext_addr;
+	size_t egress_mtu;		/* device MTU; bigger packets checked */
+	char egress_if[IF_NAMESIZE];
+	uint8_t buf[PKT_BUF];		/* scratch: ICMP errors, fragments */
+	uint8_t seg[PKT_BUF];		/* one split TCP segment */
+	uint64_t drops[SERVER_DROP__COUNT];
+	uint64_t forwarded, returned;
+};
+
+/* The inner address a client is given: its own, or the common one */
+static const struct prefix *client_address(const struct server *s,
+					   uint32_t id)
+{
+	const struct conf_peer *p = (const struct conf_peer *)s->cf->clients.v;
+
+	return p[id].address.addr.family ? &p[id].address
+					 : &s->cf->tunnel_address;
+}
+
+static int on_assign(uint32_t id, bool resumed, struct noise_assignment *as,
+		     void *user)
+{
+	struct server *s = user;
+	const struct prefix *a = client_address(s, id);
+
+	(void)resumed;
+	as->addr = a->addr.v4;
+	as->prefix = a->len;
+	as->mtu = (uint16_t)s->cf->tunnel_mtu;
+	as->dns.s_addr = s->cf->tunnel_dns.family ? s->cf->tunnel_dns.v4.s_addr
+						  : INADDR_ANY;
+	return 0;
+}
+
+/* Answer a client's packet with an ICMP error, through the tunnel */
+static void icmp_to_client(struct server *s, uint32_t id, struct pkt *p,
+			   uint8_t type, uint8_t code, uint32_t info)
+{
+	int len = pkt_icmp_error(s->buf, sizeof(s->buf), p, s->ext_addr, type,
+				 code, info);
+
+	if (len > 0)
+		tunnel_server_send(s->tunnel, id, s->buf, (size_t)len);
+}
+
+/* Larger than the egress device: the kernel does not fragment raw sends,
+ * so a DF packet gets "fragmentation needed" (PMTU discovery) and any
+ * other is dropped. Return: true if the packet went no further. */
+static bool too_big(struct server *s, uint32_t id, struct pkt *p)
+{
+	int mtu = rawsock_mtu(s->raw, p->daddr);
+
+	if (mtu <= 0 || p->len <= (size_t)mtu)
+		return false;
+	s->drops[SERVER_DROP_SIZE]++;
+	if (p->flags & PKT_F_DF)
+		icmp_to_client(s, id, p, PKT_ICMP_UNREACH,
+			       PKT_ICMP_UNREACH_NEEDFRAG, (uint32_t)mtu);
+	return true;
+}
+
+/* A packet from client @id, on its way to the internet */
+static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
+{
+	struct server *s = user;
+	struct nat_result res;
+	struct pkt p;
+
+	if (pkt_parse(&p, pkt, len) != PKT_OK) {
+		s->drops[SERVER_DROP_PARSE]++;
+		return;
+	}
+	if (p.saddr != client_address(s, id)->addr.v4.s_addr) {
+		s->drops[SERVER_DROP_SOURCE]++;
+		return;
+	}
+	if (!policy_allows(s->policy, p.daddr)) {
+		s->drops[SERVER_DROP_POLICY]++;
+		icmp_to_client(s, id, &p, PKT_ICMP_UNREACH,
+			       PKT_ICMP_UNREACH_ADMIN, 0);
+		return;
+	}
+	if (pkt_dec_ttl(&p)) {
+		s->drops[SERVER_DROP_TTL]++;
+		icmp_to_client(s, id, &p, PKT_ICMP_TIMXCEED, 0, 0);
+		return;
+	}
+	if (p.len > s->egress_mtu && too_big(s, id, &p))
+		return;
+	switch (nat_outbound(s->nat, id, pkt, p.len, ev_now(s->loop), &res)) {
+	case NAT_FORWARD:
+		if (rawsock_send(s->raw, pkt, p.len))
+			s->drops[SERVER_DROP_SEND]++;
+		else
+			s->forwarded++;
+		break;
+	case NAT_HAIRPIN:
+		tunnel_server_send(s->tunnel, res.session, pkt, p.len);
+		break;
+	case NAT_REFUSE:
+		s->drops[SERVER_DROP_QUOTA]++;
+		/* the NAT left the packet as it came, so it can be quoted */
+		if (pkt_parse(&p, pkt, p.len) == PKT_OK)
+			icmp_to_client(s, id, &p, PKT_ICMP_UNREACH,
+				       PKT_ICMP_UNREACH_ADMIN, 0);
+		break;
+	case NAT_HELD:
+		break;
+	case NAT_DROP:
+		s->drops[SERVER_DROP_NAT]++;
+		break;
+	}
+}
+
+/* One packet from the internet through the NAT to its client */
+static void inbound_one(uint8_t *pkt, size_t len, void *arg)
+{
+	struct server *s = arg;
+	struct nat_result res;
+	uint32_t id;
+	size_t n;
+
+	if (nat_inbound(s->nat, pkt, len, ev_now(s->loop), &res) ==
+		    NAT_FORWARD &&
+	    tunnel_server_send(s->tunnel, res.session, pkt, len) >= 0)
+		s->returned++;
+	/* fragments that waited for their first one */
+	while (nat_release_next(s->nat, s->buf, sizeof(s->buf), &n, &id) > 0)
+		tunnel_server_send(s->tunnel, id, s->buf, n);
+}
+
+/* A reply from the internet, picked off the egress interface */
+static void on_capture(uint8_t *pkt, size_t len, void *arg)
+{
+	struct server *s = arg;
+	size_t mss = (size_t)s->cf->tunnel_mtu;
+	struct pkt p;
+
+	/* a reply merged by GRO, or that came over a virtual device, has a
+	 * partial checksum; complete it, or drop a wrong one here rather
+	 * than let the NAT's incremental update make it look right */
+	if (pkt_parse(&p, pkt, len) != PKT_OK || pkt_l4_csum_complete(&p)) {
+		s->drops[SERVER_DROP_IN_CSUM]++;
+		return;
+	}
+	if (p.len <= mss || p.proto != PKT_PROTO_TCP ||
+	    (p.flags & PKT_F_FRAG)) {
+		inbound_one(pkt, p.len, s);
+		return;
+	}
+	/* merged TCP: split it to what the client's TUN takes */
+	mss -= (size_t)p.l4off + p.l4hlen;
+	if (pkt_tcp_segment(&p, mss, s->seg, sizeof(s->seg), inbound_one,
+			    s) < 0)
+		s->drops[SERVER_DROP_IN_CSUM]++;
+}
+
+static void on_gone(uint32_t id, void *user)
+{
+	struct server *s = user;
+
+	nat_session_remove(s->nat, id, ev_now(s->loop));
+}
+
+static const struct tunnel_server_handlers tunnel_handlers = {
+	.assign = on_assign,
+	.packet = on_packet,
+	.gone = on_gone,
+};
+
+static void on_message(struct tconn *c, uint8_t *msg, size_t len, void *user)
+{
+	struct server *s = user;
+
+	tunnel_server_receive(s->tunnel, c, msg, len);
+}
+
+static void on_closed(struct tconn *c, const char *why, void *user)
+{
+	struct server *s = user;
+
+	log_debug("server: %s closed (%s)", tconn_name(c), why);
+	tunnel_server_closed(s->tunnel, c);
+}
+
+static const struct transport_handlers transport_handlers = {
+	.message = on_message,
+	.closed = on_closed,
+};
+
+static void on_flush(struct ev_turn *t, void *arg)
+{
+	struct server *s = arg;
+
+	(void)t;
+	tunnel_server_flush(s->tunnel);
+}
+
+static void on_expire(struct ev_timer *t, void *arg)
+{
+	struct server *s = arg;
+
+	(void)t;
+	nat_expire(s->nat, ev_now(s->loop));
+}
+
+static void on_signal(int signum, void *arg)
+{
+	struct server *s = arg;
+
+	log_info("server: %s, stopping", strsignal(signum));
+	ev_loop_stop(s->loop);
+}
+
+/* Egress interface and address: from the config, else the default route */
+static int find_egress(struct server *s)
+{
+	struct netcfg *nc = netcfg_open();
+	int ifindex, ret = -1;
+	struct addr a;
+	char name[ADDR_STRLEN];
+
+	if (!nc)
+		return -1;
+	if (s->cf->egress_interface) {
+		snprintf(s->egress_if, sizeof(s->egress_if), "%s",
+			 s->cf->egress_interface);
+		ifindex = netcfg_ifindex(nc, s->egress_if);
+	} else {
+		ifindex = netcfg_default_ifindex(nc);
+		if (ifindex > 0 && !if_indextoname((unsigned)ifindex,
+						   s->egress_if))
+			ifindex = -1;
+	}
+	if (ifindex <= 0) {
+		log_error("server: no egress interface (set egress.interface)");
+		goto out;
+	}
+	if (s->cf->egress_address.family == AF_INET) {
+		s->ext_addr = s->cf->egress_address.v4.s_addr;
+	} else if (netcfg_addr_get(nc, ifindex, &a) || a.family != AF_INET) {
+		log_error("server: %s has no IPv4 address (set "
+			  "egress.address)", s->egress_if);
+		goto out;
+	} else {
+		s->ext_addr = a.v4.s_addr;
+	}
+	a.family = AF_INET;
+	a.v4.s_addr = s->ext_addr;
+	log_info("server: egress %s, address %s", s->egress_if,
+		 addr_format(&a, name, sizeof(name)));
+	ret = 0;
+out:
+	netcfg_close(nc);
+	return ret;
+}
+
+static int start_nat(struct server *s)
+{
+	const struct conf_server *cf = s->cf;
+	const struct conf_peer *peers = cf->clients.v;
+	struct nat_params np;
+	char why[160];
+
+	nat_params_default(&np);
+	np.ext_addr = s->ext_addr;
+	np.port_lo = cf->nat_ports.lo;
+	np.port_hi = cf->nat_ports.hi;
+	np.filter = cf->nat_filtering == CONF_FILTER_ENDPOINT
+			    ? NAT_FILTER_ENDPOINT
+			    : NAT_FILTER_ADDR;
+	np.session_quota = (uint32_t)cf->nat_mappings_per_client;
+	np.udp_timeout = (uint32_t)cf->nat_udp_timeout;
+	np.tcp_est_timeout = (uint32_t)cf->nat_tcp_established_timeout;
+	np.tcp_trans_timeout = (uint32_t)cf->nat_tcp_transitory_timeout;
+	np.icmp_timeout = (uint32_t)cf->nat_icmp_timeout;
+	if (nat_params_check(&np, why, sizeof(why))) {
+		log_error("server: %s", why);
+		return -1;
+	}
+	s->nat = nat_new(&np);
+	if (!s->nat)
+		return -1;
+	for (uint32_t i = 0; i < cf->clients.n; i++)
+		if (peers[i].max_mappings)
+			nat_session_set_quota(s->nat, i,
+					      (uint32_t)peers[i].max_mappings);
+	return 0;
+}
+
+static int start_tunnel(struct server *s)
+{
+	const struct conf_server *cf = s->cf;
+	const struct conf_peer *cp = cf->clients.v;
+	struct tunnel_peer *peers = calloc(cf->clients.n + 1, sizeof(*peers));
+	struct tunnel_server_params tp = {
+		.private_key = cf->private_key.b,
+		.npeers = cf->clients.n,
+		.max_message = MAX_MESSAGE,
+		.linger_ms = LINGER_MS,
+	};
+
+	if (!peers)
+		return -1;
+	for (size_t i = 0; i < cf->clients.n; i++) {
+		peers[i].name = cp[i].name;
+		peers[i].public_key = cp[i].public_key.b;
+	}
+	tp.peers = peers;
+	s->tunnel = tunnel_server_new(s->loop, &tp, &tunnel_handlers, s);
+	free(peers);
+	return s->tunnel ? 0 : -1;
+}
+
+static int start_transports(struct server *s)
+{
+	struct transport_params tp = {
+		.kind = TRANSPORT_WEBSOCKET,
+		.listen = &s->cf->listen,
+		.path = "/websocket/",
+		.max_message = MAX_MESSAGE,
+		.queue_bytes = QUEUE_BYTES,
+		.handshake_timeout_s = 10,
+		.max_per_ip = 64,
+		.ping_interval_s = 10,
+	};
+
+	s->ws = transport_new(s->loop, &tp, &transport_handlers, s);
+	if (!s->ws)
+		return -1;
+	if (!s->cf->udp_listen.addr.family)
+		return 0;
+	tp = (struct transport_params){
+		.kind = TRANSPORT_UDP,
+		.listen = &s->cf->udp_listen,
+		.max_message = MAX_MESSAGE,
+	};
+	s->udp = transport_new(s->loop, &tp, &transport_handlers, s);
+	return s->udp ? 0 : -1;
+}
+
+/* The egress device's MTU (65535, checking nothing, if unknown) */
+static size_t device_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 65535;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	return (size_t)mtu;
+}
+
+static int start_egress(struct server *s)
+{
+	const struct conf_server *cf = s->cf;
+	struct capture_params cp = {
+		.ifname = s->egress_if,
+		.ext_addr = s->ext_addr,
+		.port_lo = cf->nat_ports.lo,
+		.port_hi = cf->nat_ports.hi,
+		.ring_bytes = 8 << 20,
+		/* immediate mode gives every packet a 64 KiB slot when the
+		 * device has offloads on: 8 MiB would hold 128 packets */
+		.immediate = 0,
+		.block_timeout_ms = 1,
+	};
+
+	s->policy = policy_new(cf->egress_allow.v, cf->egress_allow.n,
+			       cf->egress_deny.v, cf->egress_deny.n,
+			       &s->ext_addr, 1);
+	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
+				     cf->nat_ports.hi);
+	s->raw = rawsock_open(s->egress_if, 0);
+	s->egress_mtu = device_mtu(s->egress_if);
+	s->cap = capture_open(s->loop, &cp, on_capture, s);
+	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
+}
+
+static void log_counters(const struct server *s)
+{
+	const struct tunnel_stats *ts = tunnel_server_stats(s->tunnel);
+
+	log_info("server: %llu packets out, %llu back, %llu handshakes",
+		 (unsigned long long)s->forwarded,
+		 (unsigned long long)s->returned,
+		 (unsigned long long)ts->handshakes);
+	for (int i = 0; i < SERVER_DROP__COUNT; i++)
+		if (s->drops[i])
+			log_info("server: dropped %llu (%s)",
+				 (unsigned long long)s->drops[i],
+				 drop_names[i]);
+	for (int i = 0; i < TUNNEL_DROP__COUNT; i++)
+		if (ts->drops[i])
+			log_info("server: tunnel dropped %llu (%s)",
+				 (unsigned long long)ts->drops[i],
+				 tunnel_drop_name((enum tunnel_drop)i));
+}
+
+/**
+ * server_run() - the server role's main loop
+ * @c:	server config
+ *
+ * Return: 0 after SIGINT or SIGTERM, 1 if it could not start
+ */
+int server_run(const struct conf *c)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int ret = 1;
+
+	if (!s)
+		return 1;
+	s->cf = &c->server;
+	if (c->server.nat_mode != CONF_NAT_USERSPACE) {
+		log_error("server: nat.mode \"kernel\" is not available yet");
+		goto out;
+	}
+	s->loop = ev_loop_new();
+	if (!s->loop || find_egress(s) || start_nat(s) || start_tunnel(s) ||
+	    start_egress(s) || start_transports(s))
+		goto out;
+	s->expire = ev_timer_new(s->loop, on_expire, s);
+	s->flusher = ev_turn_new(s->loop, on_flush, s);
+	if (!s->expire || !s->flusher ||
+	    ev_on_signal(s->loop, SIGINT, on_signal, s) ||
+	    ev_on_signal(s->loop, SIGTERM, on_signal, s))
+		goto out;
+	ev_timer_start(s->expire, 1000, 1000);
+	ev_turn_start(s->flusher, false);
+	log_info("server: serving %zu client%s", c->server.clients.n,
+		 c->server.clients.n == 1 ? "" : "s");
+	ev_loop_run(s->loop);
+	log_counters(s);
+	ret = 0;
+out:
+	transport_free(s->ws);
+	transport_free(s->udp);
+	tunnel_server_free(s->tunnel);
+	capture_close(s->cap);
+	rawsock_close(s->raw);
+	hostguard_remove(s->guard);
+	policy_free(s->policy);
+	nat_free(s->nat);
+	ev_timer_free(s->expire);
+	ev_turn_free(s->flusher);
+	ev_loop_free(s->loop);
+	free(s);
+	return ret;
+}
