@@ -67,8 +67,7 @@ static bool host_bits_set(const struct addr *a, unsigned len)
  *
  * Return: 0 on success, -1 on error
  */
-int prefix_parse(const char *s, struct prefix *p, bool host,
-		 const char **why)
+int prefix_parse(const char *s, struct prefix *p, bool host, const char **why)
 {
 	char buf[ADDR_STRLEN];
 	const char *slash = strchr(s, '/');
@@ -138,7 +137,8 @@ int endpoint_parse(const char *s, struct endpoint *e, const char **why)
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon || memchr(s, ':', (size_t)(colon - s))) {
-			*why = "is not address:port (IPv6 needs [address]:port)";
+			*why = "is not address:port (IPv6 needs "
+			       "[address]:port)";
 			return -1;
 		}
 		hlen = (size_t)(colon - s);
@@ -222,8 +222,8 @@ const char *endpoint_format(const struct endpoint *e, char *buf, size_t len)
  * @ss:		result
  * @len:	its length
  */
-void endpoint_to_sockaddr(const struct endpoint *e,
-			  struct sockaddr_storage *ss, socklen_t *len)
+void endpoint_to_sockaddr(const struct endpoint *e, struct sockaddr_storage *ss,
+			  socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (e->addr.family == AF_INET) {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct addr {
-	sa_family_t family;		/* AF_INET or AF_INET6 */
+	sa_family_t family; /* AF_INET or AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
@@ -31,8 +31,7 @@ struct endpoint {
 #define ADDR_STRLEN 64
 
 int addr_parse(const char *s, struct addr *a);
-int prefix_parse(const char *s, struct prefix *p, bool host,
-		 const char **why);
+int prefix_parse(const char *s, struct prefix *p, bool host, const char **why);
 int endpoint_parse(const char *s, struct endpoint *e, const char **why);
 bool prefix_contains(const struct prefix *p, const struct addr *a);
 const char *addr_format(const struct addr *a, char *buf, size_t len);
@@ -40,7 +39,7 @@ const char *prefix_format(const struct prefix *p, char *buf, size_t len);
 const char *endpoint_format(const struct endpoint *e, char *buf, size_t len);
 int endpoint_from_sockaddr(const struct sockaddr_storage *ss,
 			   struct endpoint *e);
-void endpoint_to_sockaddr(const struct endpoint *e,
-			  struct sockaddr_storage *ss, socklen_t *len);
+void endpoint_to_sockaddr(const struct endpoint *e, struct sockaddr_storage *ss,
+			  socklen_t *len);
 
 #endif

@@ -26,7 +26,7 @@
 #include "log.h"
 
 #define CONF_MAX_SIZE (1 << 20)
-#define PATH_MAX_LEN 256
+#define PATH_MAX_LEN  256
 
 static const char *const role_names[] = {
 	[CONF_ROLE_CLIENT] = "client",
@@ -63,8 +63,8 @@ struct walk {
 	bool has_secret;
 };
 
-static void report(struct walk *w, const char *path, json_t *shown,
-		   bool secret, const char *why)
+static void report(struct walk *w, const char *path, json_t *shown, bool secret,
+		   const char *why)
 {
 	char *text = NULL;
 
@@ -72,8 +72,8 @@ static void report(struct walk *w, const char *path, json_t *shown,
 		text = json_dumps(shown, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (text && strlen(text) > 80)
 		strcpy(text + 72, "...\"");
-	log_error("%s: \"%s\": %s %s", w->file, path,
-		  text ? text : "(hidden)", why);
+	log_error("%s: \"%s\": %s %s", w->file, path, text ? text : "(hidden)",
+		  why);
 	free(text);
 	w->errors++;
 }
@@ -92,7 +92,8 @@ static size_t distance(const char *a, const char *b)
 
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			size_t up = row[j],
+			       best = diag + (a[i - 1] != b[j - 1]);
 
 			if (up + 1 < best)
 				best = up + 1;
@@ -143,8 +144,8 @@ static json_t *walk_object(struct walk *w, const struct conf_field *fields,
 			   json_t *obj, char *base, const char *prefix);
 
 /* One list: a C array of items, each checked against fields[0] */
-static json_t *walk_list(struct walk *w, const struct conf_field *f,
-			 json_t *v, char *base, const char *path)
+static json_t *walk_list(struct walk *w, const struct conf_field *f, json_t *v,
+			 char *base, const char *path)
 {
 	struct conf_list *list = (struct conf_list *)(base + f->offset);
 	const struct conf_field *item = &f->fields[0];
@@ -155,8 +156,9 @@ static json_t *walk_list(struct walk *w, const struct conf_field *f,
 	if ((long long)n < f->min || (long long)n > f->max) {
 		char why[80];
 
-		snprintf(why, sizeof(why), "has %zu entries (%lld..%lld allowed)",
-			 n, f->min, f->max);
+		snprintf(why, sizeof(why),
+			 "has %zu entries (%lld..%lld allowed)", n, f->min,
+			 f->max);
 		report(w, path, v, false, why);
 		return out;
 	}
@@ -166,7 +168,8 @@ static json_t *walk_list(struct walk *w, const struct conf_field *f,
 		return out;
 	}
 	list->n = n;
-	json_array_foreach(v, i, elem) {
+	json_array_foreach(v, i, elem)
+	{
 		char *ibase = (char *)list->v + i * f->item_size;
 		const char *why;
 		json_t *shown;
@@ -178,9 +181,9 @@ static json_t *walk_list(struct walk *w, const struct conf_field *f,
 				       conf_value_mismatch(item, elem));
 				continue;
 			}
-			json_array_append_new(out, walk_object(w, item->fields,
-							       elem, ibase,
-							       ipath));
+			json_array_append_new(out,
+					      walk_object(w, item->fields, elem,
+							  ibase, ipath));
 		} else if (conf_value_parse(item, elem, ibase + item->offset,
 					    &why, &shown)) {
 			report(w, ipath, shown, false, why);
@@ -192,8 +195,8 @@ static json_t *walk_list(struct walk *w, const struct conf_field *f,
 }
 
 /* One key: check the value (or the default) and store it under @base */
-static json_t *walk_field(struct walk *w, const struct conf_field *f,
-			  json_t *v, char *base, const char *path)
+static json_t *walk_field(struct walk *w, const struct conf_field *f, json_t *v,
+			  char *base, const char *path)
 {
 	const char *why;
 	json_t *shown;
@@ -229,7 +232,8 @@ static json_t *walk_object(struct walk *w, const struct conf_field *fields,
 	const char *key;
 	char path[PATH_MAX_LEN];
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		const struct conf_field *f;
 
 		for (f = fields; f->name && strcmp(f->name, key); f++)
@@ -267,7 +271,8 @@ static void free_fields(const struct conf_field *fields, char *base)
 		if (f->type == CONF_OBJECT) {
 			free_fields(f->fields, base);
 		} else if (f->type == CONF_LIST) {
-			struct conf_list *l = (struct conf_list *)(base + f->offset);
+			struct conf_list *l =
+				(struct conf_list *)(base + f->offset);
 			const struct conf_field *item = &f->fields[0];
 
 			for (size_t i = 0; i < l->n; i++) {
@@ -276,7 +281,8 @@ static void free_fields(const struct conf_field *fields, char *base)
 				if (item->type == CONF_OBJECT)
 					free_fields(item->fields, ib);
 				else
-					conf_value_free(item, ib + item->offset);
+					conf_value_free(item,
+							ib + item->offset);
 			}
 			free(l->v);
 			l->v = NULL;
@@ -291,14 +297,14 @@ static void free_fields(const struct conf_field *fields, char *base)
 static int conf_apply(const char *name, json_t *root, mode_t mode,
 		      enum conf_role role, struct conf *c, char **effective)
 {
-	struct walk w = { .file = name };
+	struct walk w = {.file = name};
 	json_t *out;
 
 	out = walk_object(&w, conf_schema(role), root, (char *)c, "");
 	if (!w.errors && w.has_secret && (mode & (S_IRGRP | S_IROTH)))
 		log_warnx("%s: holds a private key but is readable by other "
-			  "users (mode %03o); run chmod 600 %s", name,
-			  (unsigned)(mode & 0777), name);
+			  "users (mode %03o); run chmod 600 %s",
+			  name, (unsigned)(mode & 0777), name);
 	if (!w.errors && effective)
 		*effective = json_dumps(out, JSON_INDENT(2));
 	json_decref(out);

@@ -29,7 +29,7 @@ struct conf_url {
 	enum url_scheme scheme;
 	char *host;
 	uint16_t port;
-	char *path;		/* "/" when absent; "" for udp */
+	char *path; /* "/" when absent; "" for udp */
 };
 
 struct conf_port_range {
@@ -46,10 +46,10 @@ struct conf_client {
 	struct conf_key private_key;
 	struct conf_key server_public_key;
 	struct endpoint listen;
-	char *interface;	/* NULL: do not add the listen address */
+	char *interface; /* NULL: do not add the listen address */
 	char *tun_name;
 	int64_t tun_mtu;
-	struct conf_list routes;	/* struct prefix */
+	struct conf_list routes; /* struct prefix */
 };
 
 enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };
@@ -59,36 +59,36 @@ enum conf_nat_filtering { CONF_FILTER_ADDRESS, CONF_FILTER_ENDPOINT };
 struct conf_peer {
 	char *name;
 	struct conf_key public_key;
-	int64_t max_mappings;	/* 0: use nat.mappings_per_client */
-	struct prefix address;	/* family 0: tunnel.address */
+	int64_t max_mappings;  /* 0: use nat.mappings_per_client */
+	struct prefix address; /* family 0: tunnel.address */
 };
 
 struct conf_server {
 	struct conf_key private_key;
 	struct endpoint listen;
-	struct endpoint udp_listen;	/* family 0: no UDP transport */
-	struct conf_list clients;	/* struct conf_peer */
-	struct prefix tunnel_address;	/* what clients are assigned */
+	struct endpoint udp_listen;   /* family 0: no UDP transport */
+	struct conf_list clients;     /* struct conf_peer */
+	struct prefix tunnel_address; /* what clients are assigned */
 	int64_t tunnel_mtu;
-	struct addr tunnel_dns;		/* family 0: none */
-	int nat_mode;			/* enum conf_nat_mode */
+	struct addr tunnel_dns; /* family 0: none */
+	int nat_mode;		/* enum conf_nat_mode */
 	struct conf_port_range nat_ports;
-	int nat_filtering;		/* enum conf_nat_filtering */
+	int nat_filtering; /* enum conf_nat_filtering */
 	int64_t nat_mappings_per_client;
 	int64_t nat_udp_timeout;
 	int64_t nat_tcp_established_timeout;
 	int64_t nat_tcp_transitory_timeout;
 	int64_t nat_icmp_timeout;
-	char *egress_interface;		/* NULL: the default route's */
-	struct addr egress_address;	/* family 0: the interface's */
-	struct conf_list egress_allow;	/* struct prefix */
-	struct conf_list egress_deny;	/* struct prefix */
+	char *egress_interface;	       /* NULL: the default route's */
+	struct addr egress_address;    /* family 0: the interface's */
+	struct conf_list egress_allow; /* struct prefix */
+	struct conf_list egress_deny;  /* struct prefix */
 };
 
 struct conf_relay {
 	struct conf_url client_url;
 	struct conf_url server_url;
-	int64_t delay_ms;	/* impairments, for tests: 0 is off */
+	int64_t delay_ms; /* impairments, for tests: 0 is off */
 	int64_t rate_kbit;
 	int64_t drop_every_s;
 };
@@ -96,7 +96,7 @@ struct conf_relay {
 struct conf {
 	enum conf_role role;
 	const char *path;
-	int log_level;			/* enum log_level */
+	int log_level; /* enum log_level */
 	union {
 		struct conf_client client;
 		struct conf_server server;

@@ -9,6 +9,8 @@
 
 #include "conf_schema.h"
 
+/* The tables read best as written: one key per brace, aligned by hand */
+/* clang-format off */
 #define OFF(member) offsetof(struct conf, member)
 #define END { .name = NULL }
 
@@ -77,16 +79,18 @@ static const struct conf_field peer_item[] = {
 };
 
 static const struct conf_field nat_timeouts[] = {
-	{ .name = "udp", .type = CONF_INT, .offset = OFF(server.nat_udp_timeout),
-	  .def = "300", .min = 120, .max = 86400 },
+	{ .name = "udp", .type = CONF_INT,
+	  .offset = OFF(server.nat_udp_timeout), .def = "300", .min = 120,
+	  .max = 86400 },
 	{ .name = "tcp_established", .type = CONF_INT,
 	  .offset = OFF(server.nat_tcp_established_timeout), .def = "7440",
 	  .min = 7440, .max = 604800 },
 	{ .name = "tcp_transitory", .type = CONF_INT,
 	  .offset = OFF(server.nat_tcp_transitory_timeout), .def = "240",
 	  .min = 240, .max = 86400 },
-	{ .name = "icmp", .type = CONF_INT, .offset = OFF(server.nat_icmp_timeout),
-	  .def = "60", .min = 60, .max = 86400 },
+	{ .name = "icmp", .type = CONF_INT,
+	  .offset = OFF(server.nat_icmp_timeout), .def = "60", .min = 60,
+	  .max = 86400 },
 	END
 };
 
@@ -123,8 +127,9 @@ static const struct conf_field server_egress[] = {
 	{ .name = "address", .type = CONF_ADDR,
 	  .offset = OFF(server.egress_address), .def = "null",
 	  .nullable = true },
-	{ .name = "allow", .type = CONF_LIST, .offset = OFF(server.egress_allow),
-	  .def = "[]", .min = 0, .max = 1024, .fields = prefix_item,
+	{ .name = "allow", .type = CONF_LIST,
+	  .offset = OFF(server.egress_allow), .def = "[]", .min = 0,
+	  .max = 1024, .fields = prefix_item,
 	  .item_size = sizeof(struct prefix) },
 	{ .name = "deny", .type = CONF_LIST, .offset = OFF(server.egress_deny),
 	  .def = "[]", .min = 0, .max = 1024, .fields = prefix_item,
@@ -172,6 +177,8 @@ static const struct conf_field relay_fields[] = {
 	{ .name = "impair", .type = CONF_OBJECT, .fields = relay_impair },
 	END
 };
+
+/* clang-format on */
 
 const struct conf_field *conf_schema(enum conf_role role)
 {

@@ -80,8 +80,8 @@ static int parse_int(const struct conf_field *f, json_t *v, int64_t *dst,
 	json_int_t i = json_integer_value(v);
 
 	if (i < f->min || i > f->max) {
-		snprintf(why_buf, sizeof(why_buf), "is out of range (%lld..%lld)",
-			 f->min, f->max);
+		snprintf(why_buf, sizeof(why_buf),
+			 "is out of range (%lld..%lld)", f->min, f->max);
 		*why = why_buf;
 		return -1;
 	}
@@ -108,8 +108,8 @@ static int parse_enum(const struct conf_field *f, const char *s, int *dst,
 	return -1;
 }
 
-static int parse_string(const struct conf_field *f, const char *s,
-			char **dst, const char **why)
+static int parse_string(const struct conf_field *f, const char *s, char **dst,
+			const char **why)
 {
 	size_t len = strlen(s);
 
@@ -187,7 +187,9 @@ static bool host_ok(const char *h, size_t len)
 }
 
 static const char *const scheme_names[] = {
-	[URL_WS] = "ws", [URL_WSS] = "wss", [URL_UDP] = "udp",
+	[URL_WS] = "ws",
+	[URL_WSS] = "wss",
+	[URL_UDP] = "udp",
 };
 
 /**
@@ -290,8 +292,10 @@ static int parse_url(const struct conf_field *f, const char *s,
 	n = (size_t)snprintf(why_buf, sizeof(why_buf), "is not a");
 	for (int i = 0; f->schemes[i] && n < sizeof(why_buf); i++)
 		n += (size_t)snprintf(why_buf + n, sizeof(why_buf) - n,
-				      "%s %s://", !i ? "" :
-				      f->schemes[i + 1] ? "," : " or",
+				      "%s %s://",
+				      !i		  ? ""
+				      : f->schemes[i + 1] ? ","
+							  : " or",
 				      f->schemes[i]);
 	if (n < sizeof(why_buf))
 		snprintf(why_buf + n, sizeof(why_buf) - n, " URL");

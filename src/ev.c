@@ -224,7 +224,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	int ev = 0;
 
 	if (status < 0)
-		ev = EV_READ | EV_WRITE;	/* let the owner see the error */
+		ev = EV_READ | EV_WRITE; /* let the owner see the error */
 	if (events & UV_READABLE)
 		ev |= EV_READ;
 	if (events & UV_WRITABLE)
@@ -284,7 +284,7 @@ static void on_check(uv_check_t *h)
 
 static void on_idle(uv_idle_t *h)
 {
-	(void)h;	/* only there so that the poll does not block */
+	(void)h; /* only there so that the poll does not block */
 }
 
 /**

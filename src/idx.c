@@ -15,7 +15,7 @@
 
 #define IDX_SLOT_BITS 20
 #define IDX_SLOT_MASK ((1u << IDX_SLOT_BITS) - 1)
-#define IDX_NONE UINT32_MAX
+#define IDX_NONE      UINT32_MAX
 
 void idx_init(struct idx_table *t)
 {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct idx_entry {
-	uint32_t index;		/* 0: free */
+	uint32_t index; /* 0: free */
 	uint32_t next_free;
 	void *owner;
 };

@@ -16,10 +16,8 @@
 static enum log_level current = LOG_LEVEL_INFO;
 
 static const char *const names[] = {
-	[LOG_LEVEL_DEBUG] = "debug",
-	[LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_WARN] = "warn",
-	[LOG_LEVEL_ERROR] = "error",
+	[LOG_LEVEL_DEBUG] = "debug",   [LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_WARN] = "warn",     [LOG_LEVEL_ERROR] = "error",
 	[LOG_LEVEL_SILENT] = "silent",
 };
 
@@ -79,13 +77,13 @@ static void vlog(enum log_level level, const char *fmt, va_list ap,
 		fprintf(stderr, "%s\n", line);
 }
 
-#define LOG_FN(fn, level)                                                    \
-	void fn(const char *fmt, ...)                                        \
-	{                                                                    \
-		va_list ap;                                                  \
-		va_start(ap, fmt);                                           \
-		vlog(level, fmt, ap, NULL);                                  \
-		va_end(ap);                                                  \
+#define LOG_FN(fn, level)                                                      \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		vlog(level, fmt, ap, NULL);                                    \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_debug, LOG_LEVEL_DEBUG)

@@ -10,7 +10,7 @@ enum log_level {
 	LOG_LEVEL_INFO,
 	LOG_LEVEL_WARN,
 	LOG_LEVEL_ERROR,
-	LOG_LEVEL_SILENT,	/* nothing at all: tests and fuzzers */
+	LOG_LEVEL_SILENT, /* nothing at all: tests and fuzzers */
 };
 
 void log_set_level(enum log_level level);

@@ -27,10 +27,10 @@ struct role {
 };
 
 static const struct role roles[] = {
-	{ "client", client_run },
-	{ "relay", relay_run },
-	{ "server", server_run },
-	{ NULL, NULL },
+	{"client", client_run},
+	{"relay", relay_run},
+	{"server", server_run},
+	{NULL, NULL},
 };
 
 /* `tether genkey`: a new private key on stdout */
@@ -77,9 +77,9 @@ static const struct command {
 	const char *name;
 	int (*run)(void);
 } commands[] = {
-	{ "genkey", cmd_genkey },
-	{ "pubkey", cmd_pubkey },
-	{ NULL, NULL },
+	{"genkey", cmd_genkey},
+	{"pubkey", cmd_pubkey},
+	{NULL, NULL},
 };
 
 static void usage(FILE *out)
@@ -99,8 +99,8 @@ static void usage(FILE *out)
 		fprintf(out, " %s", r->name);
 	fprintf(out,
 		")\n"
-		"  -c, --config=FILE the role's JSON config (default "
-		SYSCONFDIR "/tether/ROLE.json)\n"
+		"  -c, --config=FILE the role's JSON config "
+		"(default " SYSCONFDIR "/tether/ROLE.json)\n"
 		"  --check-config    validate the config, print it with "
 		"defaults filled in\n"
 		"                    (roles with a config: client, server, "
@@ -137,13 +137,13 @@ struct options {
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "role", required_argument, NULL, 'r' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"role", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -211,8 +211,7 @@ static int check_config(const struct options *o)
 	char *effective = NULL;
 
 	if (conf_role_parse(o->role, &cr))
-		return usage_error("role '%s' has no config to check",
-				   o->role);
+		return usage_error("role '%s' has no config to check", o->role);
 	if (load_config(o, cr, &c, &effective))
 		return EXIT_USAGE;
 	printf("%s\n", effective);
@@ -244,7 +243,7 @@ static int run_role(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	struct options o = {0};
 	int ret;
 
 	if (sodium_init() < 0) {

@@ -17,11 +17,11 @@
 #include "csum.h"
 #include "pkt.h"
 
-#define TCP_SEQ 4
+#define TCP_SEQ	  4
 #define TCP_FLAGS 13
-#define TCP_FIN 0x01
-#define TCP_PSH 0x08
-#define TCP_CWR 0x80
+#define TCP_FIN	  0x01
+#define TCP_PSH	  0x08
+#define TCP_CWR	  0x80
 
 static uint32_t get32(const uint8_t *b)
 {
@@ -56,8 +56,8 @@ static void put16(uint8_t *b, uint16_t v)
  * when its payload fits already), or -1 if @p is not a TCP packet that
  * can be split
  */
-int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out,
-		    size_t cap, pkt_emit_cb emit, void *arg)
+int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out, size_t cap,
+		    pkt_emit_cb emit, void *arg)
 {
 	size_t hlen = (size_t)p->l4off + p->l4hlen, payload, off;
 	uint32_t seq;

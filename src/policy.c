@@ -14,7 +14,7 @@
 #include "policy.h"
 
 struct net4 {
-	uint32_t net, mask;	/* host order */
+	uint32_t net, mask; /* host order */
 };
 
 struct policy {
@@ -23,9 +23,9 @@ struct policy {
 };
 
 static const char *const always_denied[] = {
-	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-	"169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
-	"240.0.0.0/4",
+	"0.0.0.0/8",	  "10.0.0.0/8",	    "100.64.0.0/10",
+	"127.0.0.0/8",	  "169.254.0.0/16", "172.16.0.0/12",
+	"192.168.0.0/16", "224.0.0.0/4",    "240.0.0.0/4",
 };
 
 #define NDEFAULT (sizeof(always_denied) / sizeof(always_denied[0]))
@@ -85,7 +85,7 @@ struct policy *policy_new(const struct prefix *allow, size_t nallow,
 	}
 	p->ndeny += add_list(p->deny + p->ndeny, deny, ndeny);
 	for (size_t i = 0; i < nown; i++)
-		p->deny[p->ndeny++] = (struct net4){ ntohl(own[i]), ~0u };
+		p->deny[p->ndeny++] = (struct net4){ntohl(own[i]), ~0u};
 	return p;
 }
 

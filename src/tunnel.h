@@ -23,23 +23,23 @@
 
 /* Why the tunnel (not the session) dropped something */
 enum tunnel_drop {
-	TUNNEL_DROP_NO_SESSION,		/* packet to send, no keys yet */
-	TUNNEL_DROP_NO_PATH,		/* packet to send, no connection */
-	TUNNEL_DROP_QUEUE_FULL,		/* the transport refused it */
-	TUNNEL_DROP_TOO_BIG,		/* packet larger than a message */
-	TUNNEL_DROP_BAD_TYPE,		/* message of an unknown type */
-	TUNNEL_DROP_HANDSHAKE,		/* a handshake message failed */
-	TUNNEL_DROP_UNKNOWN_KEY,	/* initiation from a key not listed */
-	TUNNEL_DROP_STALE,		/* initiation timestamp not newer */
-	TUNNEL_DROP_RATELIMIT,		/* too many initiations from there */
-	TUNNEL_DROP_UNKNOWN_INDEX,	/* data for no live session */
+	TUNNEL_DROP_NO_SESSION,	   /* packet to send, no keys yet */
+	TUNNEL_DROP_NO_PATH,	   /* packet to send, no connection */
+	TUNNEL_DROP_QUEUE_FULL,	   /* the transport refused it */
+	TUNNEL_DROP_TOO_BIG,	   /* packet larger than a message */
+	TUNNEL_DROP_BAD_TYPE,	   /* message of an unknown type */
+	TUNNEL_DROP_HANDSHAKE,	   /* a handshake message failed */
+	TUNNEL_DROP_UNKNOWN_KEY,   /* initiation from a key not listed */
+	TUNNEL_DROP_STALE,	   /* initiation timestamp not newer */
+	TUNNEL_DROP_RATELIMIT,	   /* too many initiations from there */
+	TUNNEL_DROP_UNKNOWN_INDEX, /* data for no live session */
 	TUNNEL_DROP__COUNT
 };
 
 struct tunnel_stats {
 	uint64_t drops[TUNNEL_DROP__COUNT];
 	uint64_t noise_drops[NOISE_ERR__COUNT];
-	uint64_t handshakes;		/* completed */
+	uint64_t handshakes; /* completed */
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d);
@@ -58,10 +58,10 @@ struct tunnel_client_handlers {
 };
 
 struct tunnel_client_params {
-	const uint8_t *private_key;	/* 32 bytes */
-	const uint8_t *server_key;	/* 32 bytes */
-	size_t max_message;		/* transport's message size */
-	const struct session_limits *limits;	/* NULL: defaults */
+	const uint8_t *private_key;	     /* 32 bytes */
+	const uint8_t *server_key;	     /* 32 bytes */
+	size_t max_message;		     /* transport's message size */
+	const struct session_limits *limits; /* NULL: defaults */
 };
 
 struct tunnel_client *tunnel_client_new(struct ev_loop *l,
@@ -70,14 +70,13 @@ struct tunnel_client *tunnel_client_new(struct ev_loop *l,
 					void *user);
 void tunnel_client_attach(struct tunnel_client *tc, struct tconn *c);
 void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c);
-void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg,
-			   size_t len);
+void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg, size_t len);
 int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt,
 		       size_t len);
 int tunnel_client_flush(struct tunnel_client *tc);
 bool tunnel_client_up(const struct tunnel_client *tc);
-const struct session_stats *tunnel_client_session_stats(
-	const struct tunnel_client *tc);
+const struct session_stats *
+tunnel_client_session_stats(const struct tunnel_client *tc);
 const struct tunnel_stats *tunnel_client_stats(const struct tunnel_client *tc);
 void tunnel_client_free(struct tunnel_client *tc);
 
@@ -87,7 +86,7 @@ struct tunnel_server;
 
 struct tunnel_peer {
 	const char *name;
-	const uint8_t *public_key;	/* 32 bytes */
+	const uint8_t *public_key; /* 32 bytes */
 };
 
 struct tunnel_server_handlers {
@@ -103,12 +102,12 @@ struct tunnel_server_handlers {
 };
 
 struct tunnel_server_params {
-	const uint8_t *private_key;	/* 32 bytes */
+	const uint8_t *private_key; /* 32 bytes */
 	const struct tunnel_peer *peers;
 	size_t npeers;
 	size_t max_message;
-	uint64_t linger_ms;		/* keep a session without a path */
-	const struct session_limits *limits;	/* NULL: defaults */
+	uint64_t linger_ms;		     /* keep a session without a path */
+	const struct session_limits *limits; /* NULL: defaults */
 };
 
 struct tunnel_server *tunnel_server_new(struct ev_loop *l,
@@ -122,8 +121,8 @@ int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
 		       const uint8_t *pkt, size_t len);
 void tunnel_server_flush(struct tunnel_server *ts);
 bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id);
-const struct session_stats *tunnel_server_session_stats(
-	const struct tunnel_server *ts, uint32_t id);
+const struct session_stats *
+tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id);
 const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts);
 void tunnel_server_free(struct tunnel_server *ts);
 

@@ -31,7 +31,7 @@ struct tunnel_client {
 	struct noise_static me;
 	uint8_t server_key[NOISE_KEY_LEN];
 	struct session s;
-	struct noise_handshake hs;	/* our pending initiation */
+	struct noise_handshake hs; /* our pending initiation */
 	uint8_t last_ts[NOISE_TIMESTAMP_LEN];
 	struct tconn *path;
 	struct tunnel_out out;
@@ -166,8 +166,8 @@ void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c)
 		tc->path = NULL;
 }
 
-static void handle_response(struct tunnel_client *tc, uint8_t *msg,
-			    size_t len, uint64_t now)
+static void handle_response(struct tunnel_client *tc, uint8_t *msg, size_t len,
+			    uint64_t now)
 {
 	struct noise_assignment as;
 	struct noise_keypair kp;
@@ -201,7 +201,7 @@ static void handle_data(struct tunnel_client *tc, uint8_t *msg, size_t len,
 	size_t plen;
 
 	if (session_open(&tc->s, msg, len, now, &it) != SESSION_OK)
-		return;		/* counted by the session */
+		return; /* counted by the session */
 	while (session_iter_next(&it, &pkt, &plen))
 		tc->h->packet(pkt, plen, tc->user);
 }
@@ -212,8 +212,7 @@ static void handle_data(struct tunnel_client *tc, uint8_t *msg, size_t len,
  * @msg:	message bytes, decrypted in place
  * @len:	length
  */
-void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg,
-			   size_t len)
+void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg, size_t len)
 {
 	uint64_t now = ev_now(tc->loop);
 
@@ -239,8 +238,7 @@ void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg,
  * Return: 0; 1 if the transport is past its bound (stop reading the
  * source until it drains); -1 if the packet was dropped (counted).
  */
-int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt,
-		       size_t len)
+int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt, size_t len)
 {
 	return tunnel_out_add(&tc->out, &tc->s, tc->path, pkt, len,
 			      ev_now(tc->loop), &tc->st);
@@ -258,8 +256,8 @@ bool tunnel_client_up(const struct tunnel_client *tc)
 	return tc->up && tc->s.cur.valid;
 }
 
-const struct session_stats *tunnel_client_session_stats(
-	const struct tunnel_client *tc)
+const struct session_stats *
+tunnel_client_session_stats(const struct tunnel_client *tc)
 {
 	return &tc->s.stats;
 }

@@ -128,9 +128,9 @@ int tunnel_out_flush(struct tunnel_out *o, struct session *s,
  * Return: as tunnel_out_flush() for the batch sent to make room, else 0;
  * -1 if the packet itself was dropped (counted).
  */
-int tunnel_out_add(struct tunnel_out *o, struct session *s,
-		   struct tconn *path, const uint8_t *pkt, size_t len,
-		   uint64_t now, struct tunnel_stats *st)
+int tunnel_out_add(struct tunnel_out *o, struct session *s, struct tconn *path,
+		   const uint8_t *pkt, size_t len, uint64_t now,
+		   struct tunnel_stats *st)
 {
 	int ret = 0;
 

@@ -12,14 +12,14 @@ struct tunnel_out {
 	uint8_t *buf;
 	size_t cap;
 	struct session_batch b;
-	bool open;		/* b is initialised on buf */
+	bool open; /* b is initialised on buf */
 };
 
 int tunnel_out_init(struct tunnel_out *o, size_t cap);
 void tunnel_out_free(struct tunnel_out *o);
-int tunnel_out_add(struct tunnel_out *o, struct session *s,
-		   struct tconn *path, const uint8_t *pkt, size_t len,
-		   uint64_t now, struct tunnel_stats *st);
+int tunnel_out_add(struct tunnel_out *o, struct session *s, struct tconn *path,
+		   const uint8_t *pkt, size_t len, uint64_t now,
+		   struct tunnel_stats *st);
 int tunnel_out_flush(struct tunnel_out *o, struct session *s,
 		     struct tconn *path, uint64_t now, struct tunnel_stats *st,
 		     bool keepalive);

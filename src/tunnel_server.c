@@ -31,13 +31,13 @@ struct ts_peer {
 	uint32_t id;
 	char *name;
 	uint8_t key[NOISE_KEY_LEN];
-	bool active;			/* has a session (maybe lingering) */
+	bool active; /* has a session (maybe lingering) */
 	struct session s;
 	uint8_t last_ts[NOISE_TIMESTAMP_LEN];
 	struct tconn *path;
 	struct tunnel_out out;
 	struct ev_timer *timer;
-	uint64_t silent_since;		/* path lost or dead: linger start */
+	uint64_t silent_since; /* path lost or dead: linger start */
 	bool lingering;
 	struct ts_peer *next_dirty;
 	bool dirty;
@@ -49,7 +49,7 @@ struct tunnel_server {
 	void *user;
 	struct noise_static me;
 	struct ts_peer *peers;
-	uint32_t *by_key;		/* peer ids sorted by key */
+	uint32_t *by_key; /* peer ids sorted by key */
 	size_t npeers;
 	struct idx_table idx;
 	struct ratelimit rl;
@@ -116,8 +116,8 @@ static void start_linger(struct ts_peer *p, uint64_t now, const char *why)
 		return;
 	p->lingering = true;
 	p->silent_since = now;
-	log_info("tunnel: %s: %s; keeping the session for %llu s", p->name,
-		 why, (unsigned long long)p->ts->linger_ms / 1000);
+	log_info("tunnel: %s: %s; keeping the session for %llu s", p->name, why,
+		 (unsigned long long)p->ts->linger_ms / 1000);
 }
 
 static void tick(struct ts_peer *p)
@@ -175,7 +175,7 @@ static void handle_initiation(struct tunnel_server *ts, struct tconn *c,
 {
 	uint8_t out[NOISE_RESPONSE_LEN];
 	const struct endpoint *src = tconn_peer(c);
-	struct noise_assignment as = { 0 };
+	struct noise_assignment as = {0};
 	struct noise_handshake hs;
 	struct noise_keypair kp;
 	struct ts_peer *p;
@@ -234,8 +234,8 @@ out:
 	noise_handshake_clear(&hs);
 }
 
-static void handle_data(struct tunnel_server *ts, struct tconn *c,
-			uint8_t *msg, size_t len, uint64_t now)
+static void handle_data(struct tunnel_server *ts, struct tconn *c, uint8_t *msg,
+			size_t len, uint64_t now)
 {
 	struct session_iter it;
 	const uint8_t *pkt;
@@ -249,7 +249,7 @@ static void handle_data(struct tunnel_server *ts, struct tconn *c,
 		return;
 	}
 	if (session_open(&p->s, msg, len, now, &it) != SESSION_OK)
-		return;		/* counted by the session */
+		return; /* counted by the session */
 	if (p->path != c)
 		bind_path(p, c);
 	if (p->lingering) {
@@ -343,19 +343,18 @@ void tunnel_server_flush(struct tunnel_server *ts)
 
 		ts->dirty = p->next_dirty;
 		p->dirty = false;
-		tunnel_out_flush(&p->out, &p->s, p->path, now, &ts->st,
-				 false);
+		tunnel_out_flush(&p->out, &p->s, p->path, now, &ts->st, false);
 	}
 }
 
 bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id)
 {
-	return id < ts->npeers && ts->peers[id].active &&
-	       ts->peers[id].path && !ts->peers[id].lingering;
+	return id < ts->npeers && ts->peers[id].active && ts->peers[id].path &&
+	       !ts->peers[id].lingering;
 }
 
-const struct session_stats *tunnel_server_session_stats(
-	const struct tunnel_server *ts, uint32_t id)
+const struct session_stats *
+tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id)
 {
 	return id < ts->npeers ? &ts->peers[id].s.stats : NULL;
 }

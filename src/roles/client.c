@@ -31,15 +31,15 @@
 #include "tun.h"
 #include "tunnel.h"
 
-#define WS_MAX_MESSAGE 65536
-#define UDP_MAX_MESSAGE 1472
-#define QUEUE_BYTES (1 << 20)
+#define WS_MAX_MESSAGE	 65536
+#define UDP_MAX_MESSAGE	 1472
+#define QUEUE_BYTES	 (1 << 20)
 #define READS_PER_WAKEUP 64
-#define PKT_MAX 65536
+#define PKT_MAX		 65536
 
 enum client_drop {
-	CLIENT_DROP_NOT_IPV4,	/* from the TUN: IPv6 or garbage */
-	CLIENT_DROP_WRITE,	/* the TUN refused a reply */
+	CLIENT_DROP_NOT_IPV4, /* from the TUN: IPv6 or garbage */
+	CLIENT_DROP_WRITE,    /* the TUN refused a reply */
 	CLIENT_DROP__COUNT
 };
 
@@ -47,15 +47,15 @@ struct client {
 	const struct conf_client *cf;
 	struct ev_loop *loop;
 	struct transport *t;
-	struct tconn *path;		/* the phone's page, or the UDP peer */
+	struct tconn *path; /* the phone's page, or the UDP peer */
 	struct tunnel_client *tunnel;
 	struct tun *tun;
 	struct ev_io *tun_io;
 	bool tun_paused;
 	struct netcfg *nc;
-	bool configured;		/* TUN address and routes are set */
-	uint16_t mss;			/* TCP MSS that fits the tunnel */
-	char origin[80];		/* our own page's origin */
+	bool configured; /* TUN address and routes are set */
+	uint16_t mss;	 /* TCP MSS that fits the tunnel */
+	char origin[80]; /* our own page's origin */
 	uint8_t buf[PKT_MAX];
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
@@ -110,7 +110,7 @@ static void on_tun(struct ev_io *io, int events, void *arg)
 	if (full != 1)
 		full = tunnel_client_flush(cl->tunnel);
 	if (full == 1)
-		tun_pause(cl, true);	/* until the transport drains */
+		tun_pause(cl, true); /* until the transport drains */
 }
 
 static void on_packet(const uint8_t *pkt, size_t len, void *user)
@@ -131,7 +131,7 @@ static void on_packet(const uint8_t *pkt, size_t len, void *user)
 static void on_up(const struct noise_assignment *as, void *user)
 {
 	struct client *cl = user;
-	struct prefix inner = { .addr.family = AF_INET, .len = as->prefix };
+	struct prefix inner = {.addr.family = AF_INET, .len = as->prefix};
 	const struct prefix *routes = cl->cf->routes.v;
 	unsigned mtu = as->mtu;
 	char a[ADDR_STRLEN];
@@ -179,8 +179,8 @@ static bool on_admit(struct tconn *c, const char *origin, void *user)
 
 	if (!origin || !strcmp(origin, cl->origin))
 		return true;
-	log_info("client: refused %s: Origin %s is not our page",
-		 tconn_name(c), origin);
+	log_info("client: refused %s: Origin %s is not our page", tconn_name(c),
+		 origin);
 	return false;
 }
 
@@ -248,7 +248,7 @@ static void on_signal(int signum, void *arg)
 static int add_listen_address(struct client *cl)
 {
 	const struct endpoint *l = &cl->cf->listen;
-	struct prefix p = { .addr = l->addr, .len = 32 };
+	struct prefix p = {.addr = l->addr, .len = 32};
 	struct prefix ll;
 	const char *why;
 	int ifindex;
@@ -265,7 +265,7 @@ static int add_listen_address(struct client *cl)
 		p.len = 128;
 	prefix_parse("169.254.0.0/16", &ll, false, &why);
 	if (prefix_contains(&ll, &l->addr))
-		p.len = 16;	/* link-local: the phone's address is on-link */
+		p.len = 16; /* link-local: the phone's address is on-link */
 	if (netcfg_addr_add(cl->nc, ifindex, &p) && errno != EEXIST)
 		return -1;
 	return 0;
@@ -295,7 +295,7 @@ static int start_path(struct client *cl)
 		};
 		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
 		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0
-									 : -1;
+									: -1;
 	}
 	if (add_listen_address(cl))
 		return -1;

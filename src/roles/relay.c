@@ -25,8 +25,8 @@
 #include "roles.h"
 #include "transport.h"
 
-#define MAX_MESSAGE (256 * 1024)
-#define QUEUE_BYTES (1 << 20)
+#define MAX_MESSAGE    (256 * 1024)
+#define QUEUE_BYTES    (1 << 20)
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
 #define FIFO_MAX_BYTES (8 << 20)
@@ -45,9 +45,9 @@ struct side {
 	struct relay *r;
 	const char *name;
 	const struct conf_url *url;
-	struct tconn *c;		/* NULL while down */
+	struct tconn *c; /* NULL while down */
 	bool up;
-	bool paused;			/* we stopped reading it */
+	bool paused; /* we stopped reading it */
 	uint64_t backoff_ms;
 	struct ev_timer *retry;
 	/* messages travelling *towards* this side, when impaired */
@@ -60,10 +60,10 @@ struct relay {
 	const struct conf_relay *cf;
 	struct ev_loop *loop;
 	struct transport *t;
-	struct side side[2];		/* [0] client, [1] server */
-	struct ev_timer *release;	/* impairment FIFO */
-	struct ev_timer *dropper;	/* impair.drop_every_s */
-	double tokens;			/* rate limit, in bytes */
+	struct side side[2];	  /* [0] client, [1] server */
+	struct ev_timer *release; /* impairment FIFO */
+	struct ev_timer *dropper; /* impair.drop_every_s */
+	double tokens;		  /* rate limit, in bytes */
 	uint64_t tokens_at;
 	bool impaired;
 	bool stopping;
@@ -147,7 +147,8 @@ static void release_held(struct relay *r)
 				double rate = (double)r->cf->rate_kbit / 8;
 				uint64_t need = (uint64_t)(((double)h->len -
 							    r->tokens) /
-							   rate) + 1;
+							   rate) +
+						1;
 
 				if (now + need < wake)
 					wake = now + need;
@@ -221,8 +222,7 @@ static void on_open(struct tconn *c, void *user)
 	log_info("relay: %s link up (%s)", s->name, tconn_name(c));
 }
 
-static void on_message(struct tconn *c, uint8_t *msg, size_t len,
-		       void *user)
+static void on_message(struct tconn *c, uint8_t *msg, size_t len, void *user)
 {
 	struct relay *r = user;
 	struct side *from = tconn_data(c), *to = other(r, from);
@@ -251,8 +251,8 @@ static void on_closed(struct tconn *c, const char *why, void *user)
 	if (r->stopping)
 		return;
 	wait = next_backoff(s);
-	log_info("relay: %s link down (%s); retrying in %.1f s", s->name,
-		 why, (double)wait / 1000);
+	log_info("relay: %s link down (%s); retrying in %.1f s", s->name, why,
+		 (double)wait / 1000);
 	ev_timer_start(s->retry, wait, 0);
 }
 
@@ -319,13 +319,13 @@ int relay_run(const struct conf *c)
 		.handshake_timeout_s = 10,
 		.ping_interval_s = 10,
 	};
-	struct relay r = { .cf = &c->relay };
+	struct relay r = {.cf = &c->relay};
 	int ret = 1;
 
-	r.side[0] = (struct side){ .r = &r, .name = "client",
-				   .url = &c->relay.client_url };
-	r.side[1] = (struct side){ .r = &r, .name = "server",
-				   .url = &c->relay.server_url };
+	r.side[0] = (struct side){
+		.r = &r, .name = "client", .url = &c->relay.client_url};
+	r.side[1] = (struct side){
+		.r = &r, .name = "server", .url = &c->relay.server_url};
 	r.impaired = c->relay.delay_ms || c->relay.rate_kbit;
 	r.loop = ev_loop_new();
 	if (!r.loop)
@@ -344,7 +344,8 @@ int relay_run(const struct conf *c)
 			goto out;
 	}
 	if (c->relay.drop_every_s)
-		ev_timer_start(r.dropper, (uint64_t)c->relay.drop_every_s * 1000,
+		ev_timer_start(r.dropper,
+			       (uint64_t)c->relay.drop_every_s * 1000,
 			       (uint64_t)c->relay.drop_every_s * 1000);
 	r.tokens_at = ev_now(r.loop);
 	log_info("relay: piping ws://%s:%u%s <-> ws://%s:%u%s",
@@ -357,8 +358,7 @@ int relay_run(const struct conf *c)
 	ret = 0;
 	for (int i = 0; i < 2; i++)
 		log_info("relay: to %s: %llu messages relayed, %llu dropped",
-			 r.side[i].name,
-			 (unsigned long long)r.side[i].relayed,
+			 r.side[i].name, (unsigned long long)r.side[i].relayed,
 			 (unsigned long long)r.side[i].dropped);
 out:
 	r.stopping = true;

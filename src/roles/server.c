@@ -39,23 +39,23 @@
 #include "transport.h"
 #include "tunnel.h"
 
-#define MAX_MESSAGE 65536
+#define MAX_MESSAGE	65536
 #define UDP_MAX_MESSAGE 1472
-#define QUEUE_BYTES (1 << 20)
-#define PKT_BUF 65536
-#define LINGER_MS (900 * 1000)
+#define QUEUE_BYTES	(1 << 20)
+#define PKT_BUF		65536
+#define LINGER_MS	(900 * 1000)
 
 /* Why the server role (not the NAT or tunnel) dropped a packet */
 enum server_drop {
-	SERVER_DROP_PARSE,	/* not a valid IPv4 packet */
-	SERVER_DROP_SOURCE,	/* not from the client's own address */
-	SERVER_DROP_TTL,	/* TTL ran out (time exceeded sent) */
-	SERVER_DROP_POLICY,	/* egress policy (3/13 sent) */
-	SERVER_DROP_QUOTA,	/* NAT refused a new flow (3/13 sent) */
-	SERVER_DROP_NAT,	/* NAT dropped it (counted there by reason) */
-	SERVER_DROP_SIZE,	/* over the egress MTU (frag-needed if DF) */
-	SERVER_DROP_SEND,	/* the raw socket refused it */
-	SERVER_DROP_IN_CSUM,	/* inbound: malformed or bad checksum */
+	SERVER_DROP_PARSE,   /* not a valid IPv4 packet */
+	SERVER_DROP_SOURCE,  /* not from the client's own address */
+	SERVER_DROP_TTL,     /* TTL ran out (time exceeded sent) */
+	SERVER_DROP_POLICY,  /* egress policy (3/13 sent) */
+	SERVER_DROP_QUOTA,   /* NAT refused a new flow (3/13 sent) */
+	SERVER_DROP_NAT,     /* NAT dropped it (counted there by reason) */
+	SERVER_DROP_SIZE,    /* over the egress MTU (frag-needed if DF) */
+	SERVER_DROP_SEND,    /* the raw socket refused it */
+	SERVER_DROP_IN_CSUM, /* inbound: malformed or bad checksum */
 	SERVER_DROP__COUNT
 };
 
@@ -84,17 +84,16 @@ struct server {
 	struct ev_timer *expire;
 	struct ev_turn *flusher;
 	uint32_t ext_addr;
-	size_t egress_mtu;		/* device MTU; bigger packets checked */
+	size_t egress_mtu; /* device MTU; bigger packets checked */
 	char egress_if[IF_NAMESIZE];
-	uint8_t buf[PKT_BUF];		/* scratch: ICMP errors, fragments */
-	uint8_t seg[PKT_BUF];		/* one split TCP segment */
+	uint8_t buf[PKT_BUF]; /* scratch: ICMP errors, fragments */
+	uint8_t seg[PKT_BUF]; /* one split TCP segment */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
 };
 
 /* The inner address a client is given: its own, or the common one */
-static const struct prefix *client_address(const struct server *s,
-					   uint32_t id)
+static const struct prefix *client_address(const struct server *s, uint32_t id)
 {
 	const struct conf_peer *p = (const struct conf_peer *)s->cf->clients.v;
 
@@ -235,8 +234,8 @@ static void on_capture(uint8_t *pkt, size_t len, void *arg)
 	}
 	/* merged TCP: split it to what the client's TUN takes */
 	mss -= (size_t)p.l4off + p.l4hlen;
-	if (pkt_tcp_segment(&p, mss, s->seg, sizeof(s->seg), inbound_one,
-			    s) < 0)
+	if (pkt_tcp_segment(&p, mss, s->seg, sizeof(s->seg), inbound_one, s) <
+	    0)
 		s->drops[SERVER_DROP_IN_CSUM]++;
 }
 
@@ -313,8 +312,8 @@ static int find_egress(struct server *s)
 		ifindex = netcfg_ifindex(nc, s->egress_if);
 	} else {
 		ifindex = netcfg_default_ifindex(nc);
-		if (ifindex > 0 && !if_indextoname((unsigned)ifindex,
-						   s->egress_if))
+		if (ifindex > 0 &&
+		    !if_indextoname((unsigned)ifindex, s->egress_if))
 			ifindex = -1;
 	}
 	if (ifindex <= 0) {
@@ -325,7 +324,8 @@ static int find_egress(struct server *s)
 		s->ext_addr = s->cf->egress_address.v4.s_addr;
 	} else if (netcfg_addr_get(nc, ifindex, &a) || a.family != AF_INET) {
 		log_error("server: %s has no IPv4 address (set "
-			  "egress.address)", s->egress_if);
+			  "egress.address)",
+			  s->egress_if);
 		goto out;
 	} else {
 		s->ext_addr = a.v4.s_addr;
@@ -427,7 +427,7 @@ static int start_transports(struct server *s)
 /* The egress device's MTU (65535, checking nothing, if unknown) */
 static size_t device_mtu(const char *ifname)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 65535;
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);

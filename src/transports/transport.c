@@ -19,8 +19,7 @@ static const struct transport_ops *const modules[] = {
  */
 struct transport *transport_new(struct ev_loop *l,
 				const struct transport_params *p,
-				const struct transport_handlers *h,
-				void *user)
+				const struct transport_handlers *h, void *user)
 {
 	struct transport *t = modules[p->kind]->create(l, p);
 
@@ -44,9 +43,8 @@ struct transport *transport_new(struct ev_loop *l,
  *
  * Return: the connection, or NULL (logged) if it could not even start
  */
-struct tconn *transport_connect(struct transport *t,
-				const struct conf_url *url, const char *origin,
-				void *data)
+struct tconn *transport_connect(struct transport *t, const struct conf_url *url,
+				const char *origin, void *data)
 {
 	return t->ops->connect(t, url, origin, data);
 }

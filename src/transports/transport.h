@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* transport.h - how roles send and receive tunnel messages, whatever carries them
+/* transport.h - how roles send and receive tunnel messages, whatever carries
+ * them
  *
  * A transport carries whole binary messages (tether's protocol messages,
  * already encrypted) between two ends: over WebSocket (through the phone's
@@ -45,8 +46,7 @@ struct transport_handlers {
 	void (*open)(struct tconn *c, void *user);
 	/* one whole message arrived; the handler may change its bytes in
 	 * place (decrypt), they are the transport's until it returns */
-	void (*message)(struct tconn *c, uint8_t *msg, size_t len,
-			void *user);
+	void (*message)(struct tconn *c, uint8_t *msg, size_t len, void *user);
 	/* the connection is gone (by either side); @c is freed afterwards */
 	void (*closed)(struct tconn *c, const char *why, void *user);
 	/* the send queue, once full, has room again (may be NULL) */
@@ -58,33 +58,31 @@ struct transport_handlers {
 
 struct transport_params {
 	enum transport_kind kind;
-	const struct endpoint *listen;	/* NULL: dial out only */
-	const char *path;		/* WebSocket path, e.g. "/websocket" */
-	const char *static_dir;		/* WebSocket: files served at / */
-	const char *tls_cert;		/* WebSocket: PEM files for wss:// */
+	const struct endpoint *listen; /* NULL: dial out only */
+	const char *path;	       /* WebSocket path, e.g. "/websocket" */
+	const char *static_dir;	       /* WebSocket: files served at / */
+	const char *tls_cert;	       /* WebSocket: PEM files for wss:// */
 	const char *tls_key;
-	size_t max_message;		/* larger messages are refused */
-	size_t queue_bytes;		/* send queue bound per connection */
-	unsigned handshake_timeout_s;	/* WebSocket upgrade must finish */
-	unsigned max_per_ip;		/* listener: connections per address */
-	unsigned ping_interval_s;	/* WebSocket ping when idle; 0: off */
-	int fwmark;			/* SO_MARK on sockets; 0: none */
+	size_t max_message;	      /* larger messages are refused */
+	size_t queue_bytes;	      /* send queue bound per connection */
+	unsigned handshake_timeout_s; /* WebSocket upgrade must finish */
+	unsigned max_per_ip;	      /* listener: connections per address */
+	unsigned ping_interval_s;     /* WebSocket ping when idle; 0: off */
+	int fwmark;		      /* SO_MARK on sockets; 0: none */
 };
 
 struct transport_counters {
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-	uint64_t drop_queue_full;	/* tconn_send() refused */
-	uint64_t drop_too_big;		/* oversized or too fragmented */
-	uint64_t refused;		/* admit() said no, or limits */
-	uint64_t conns;			/* connections opened */
+	uint64_t drop_queue_full; /* tconn_send() refused */
+	uint64_t drop_too_big;	  /* oversized or too fragmented */
+	uint64_t refused;	  /* admit() said no, or limits */
+	uint64_t conns;		  /* connections opened */
 };
 
 struct transport *transport_new(struct ev_loop *l,
 				const struct transport_params *p,
-				const struct transport_handlers *h,
-				void *user);
-struct tconn *transport_connect(struct transport *t,
-				const struct conf_url *url,
+				const struct transport_handlers *h, void *user);
+struct tconn *transport_connect(struct transport *t, const struct conf_url *url,
 				const char *origin, void *data);
 const struct transport_counters *transport_counters(const struct transport *t);
 int transport_port(const struct transport *t);

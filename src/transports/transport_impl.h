@@ -14,8 +14,8 @@ struct transport_ops {
 	struct transport *(*create)(struct ev_loop *l,
 				    const struct transport_params *p);
 	struct tconn *(*connect)(struct transport *t,
-				 const struct conf_url *url,
-				 const char *origin, void *data);
+				 const struct conf_url *url, const char *origin,
+				 void *data);
 	void (*destroy)(struct transport *t);
 	int (*send)(struct tconn *c, const uint8_t *msg, size_t len);
 	void (*pause)(struct tconn *c, bool paused);
@@ -35,7 +35,7 @@ struct transport {
 struct tconn {
 	struct transport *t;
 	void *data;
-	struct endpoint peer;		/* family 0 when unknown */
+	struct endpoint peer; /* family 0 when unknown */
 	char name[ADDR_STRLEN];
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* udp.c - the UDP transport: one message per datagram, client straight to server
+/* udp.c - the UDP transport: one message per datagram, client straight to
+ * server
  *
  * One non-blocking socket per transport. Reads drain the socket in batches
  * with recvmmsg() each loop turn. A datagram from an address that has no
@@ -21,31 +22,31 @@
 #include "log.h"
 #include "transport_impl.h"
 
-#define BATCH 16
+#define BATCH	  16
 #define MAX_DGRAM 65535
-#define BUCKETS 1024
-#define SOCKBUF (4 << 20)
+#define BUCKETS	  1024
+#define SOCKBUF	  (4 << 20)
 
 struct udp_conn {
-	struct tconn c;			/* first: tconn_* see this */
+	struct tconn c; /* first: tconn_* see this */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool lasting;
 	bool paused;
-	struct udp_conn *next;		/* hash chain */
+	struct udp_conn *next; /* hash chain */
 };
 
 struct udp_transport {
-	struct transport t;		/* first */
+	struct transport t; /* first */
 	struct ev_loop *loop;
 	struct ev_io *io;
-	struct ev_timer *opener;	/* reports open() for dialled peers */
+	struct ev_timer *opener; /* reports open() for dialled peers */
 	int fd;
 	size_t max_message;
 	int fwmark;
 	struct udp_conn *pending_open;
 	struct udp_conn *bucket[BUCKETS];
-	uint8_t *rxbuf;			/* BATCH * MAX_DGRAM */
+	uint8_t *rxbuf; /* BATCH * MAX_DGRAM */
 };
 
 static uint32_t addr_hash(const struct sockaddr_storage *ss)
@@ -53,7 +54,7 @@ static uint32_t addr_hash(const struct sockaddr_storage *ss)
 	const uint8_t *p = (const uint8_t *)ss;
 	size_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
 					      : sizeof(struct sockaddr_in6);
-	uint32_t h = 2166136261u;	/* FNV-1a; the table is not exposed */
+	uint32_t h = 2166136261u; /* FNV-1a; the table is not exposed */
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
@@ -75,8 +76,7 @@ static void name_peer(struct udp_conn *u)
 }
 
 static struct udp_conn *lookup(struct udp_transport *ut,
-			       const struct sockaddr_storage *ss,
-			       socklen_t len)
+			       const struct sockaddr_storage *ss, socklen_t len)
 {
 	for (struct udp_conn *u = ut->bucket[addr_hash(ss)]; u; u = u->next)
 		if (addr_equal(&u->addr, u->addrlen, ss, len))
@@ -252,11 +252,11 @@ static void report_open(struct ev_timer *tm, void *arg)
 }
 
 static struct tconn *udp_connect(struct transport *t,
-				 const struct conf_url *url,
-				 const char *origin, void *data)
+				 const struct conf_url *url, const char *origin,
+				 void *data)
 {
 	struct udp_transport *ut = (struct udp_transport *)t;
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai;
 	struct udp_conn *u;
 	char port[8];
 	int err;
@@ -367,8 +367,8 @@ static int udp_port(const struct transport *t)
 static size_t udp_mtu(const struct tconn *c)
 {
 	const struct udp_transport *ut = (const struct udp_transport *)c->t;
-	size_t mtu = c->peer.addr.family == AF_INET6 ? 1500 - 40 - 8
-						     : 1500 - 20 - 8;
+	size_t mtu =
+		c->peer.addr.family == AF_INET6 ? 1500 - 40 - 8 : 1500 - 20 - 8;
 
 	return mtu < ut->max_message ? mtu : ut->max_message;
 }

@@ -29,9 +29,9 @@
 #include "log.h"
 #include "transport_impl.h"
 
-#define MAX_FRAGS 256
-#define RX_CHUNK 65536
-#define IP_SLOTS 4096
+#define MAX_FRAGS     256
+#define RX_CHUNK      65536
+#define IP_SLOTS      4096
 #define DESTROY_TURNS 1000
 
 /* One queued outgoing message, LWS_PRE bytes of headroom before data */
@@ -42,24 +42,24 @@ struct ws_msg {
 };
 
 struct ws_conn {
-	struct tconn c;			/* first: tconn_* see this */
+	struct tconn c; /* first: tconn_* see this */
 	struct ws_transport *wt;
-	struct lws *wsi;		/* NULL once lws has let go */
-	struct ws_conn *prev, *next;	/* every connection of the transport */
-	bool dialled;			/* we connected out */
-	bool in_dial;			/* inside lws_client_connect_via_info */
-	bool gone;			/* lws let go during that call */
-	struct ev_timer *dial_timer;	/* dialled: the upgrade must finish */
-	bool opened;			/* open() was reported */
+	struct lws *wsi;	     /* NULL once lws has let go */
+	struct ws_conn *prev, *next; /* every connection of the transport */
+	bool dialled;		     /* we connected out */
+	bool in_dial;		     /* inside lws_client_connect_via_info */
+	bool gone;		     /* lws let go during that call */
+	struct ev_timer *dial_timer; /* dialled: the upgrade must finish */
+	bool opened;		     /* open() was reported */
 	bool paused;
-	bool over;			/* send() said "past the bound" */
-	uint16_t close_code;		/* non-zero: close at next writeable */
+	bool over;	     /* send() said "past the bound" */
+	uint16_t close_code; /* non-zero: close at next writeable */
 	struct ws_msg *qhead, *qtail;
 	size_t qbytes;
-	uint8_t *rx;			/* fragments of one message */
+	uint8_t *rx; /* fragments of one message */
 	size_t rxlen, rxcap;
-	unsigned frags;			/* frames of the message so far */
-	bool in_frame;			/* the last piece left a frame open */
+	unsigned frags; /* frames of the message so far */
+	bool in_frame;	/* the last piece left a frame open */
 };
 
 /* Connections per peer address: open addressing, fixed size */
@@ -69,7 +69,7 @@ struct ip_slot {
 };
 
 struct ws_transport {
-	struct transport t;		/* first */
+	struct transport t; /* first */
 	struct lws_context *ctx;
 	struct ev_loop *ev;
 	uv_loop_t *loop;
@@ -145,7 +145,7 @@ static void conn_gone(struct ws_conn *wc, const char *why)
 	if (wc->dialled && wc->wsi)
 		lws_set_opaque_user_data(wc->wsi, NULL);
 	wc->wsi = NULL;
-	if (wc->in_dial) {	/* ws_connect() reports it and frees */
+	if (wc->in_dial) { /* ws_connect() reports it and frees */
 		wc->gone = true;
 		return;
 	}
@@ -188,8 +188,7 @@ static void deliver(struct ws_conn *wc, uint8_t *msg, size_t len)
 
 /* One piece of a message; assemble and deliver when it is whole.
  * Returns -1 when lws should close the connection now (server side). */
-static int receive(struct ws_conn *wc, struct lws *wsi, uint8_t *in,
-		   size_t len)
+static int receive(struct ws_conn *wc, struct lws *wsi, uint8_t *in, size_t len)
 {
 	struct ws_transport *wt = wc->wt;
 	bool first = lws_is_first_fragment(wsi);
@@ -330,7 +329,8 @@ static bool addr_key(const struct sockaddr_storage *ss, uint8_t key[16])
 	memset(key, 0, 16);
 	if (ss->ss_family == AF_INET) {
 		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr,
+		       4);
 		return true;
 	}
 	if (ss->ss_family == AF_INET6) {
@@ -427,7 +427,8 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		if (!path_ok(wt, wsi)) {
 			wt->t.counters.refused++;
-			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND,
+					       NULL);
 			return 1;
 		}
 		break;
@@ -505,7 +506,7 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			wc->wt->t.h->open(&wc->c, wc->wt->t.user);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		receive(wc, wsi, in, len);	/* never -1 here: see above */
+		receive(wc, wsi, in, len); /* never -1 here: see above */
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return wc ? writeable(wc, wsi) : 0;
@@ -526,15 +527,13 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols server_protocols[] = {
-	{ "tether", server_callback, sizeof(struct ws_pss), RX_CHUNK, 0, NULL,
-	  0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+	{"tether", server_callback, sizeof(struct ws_pss), RX_CHUNK, 0, NULL,
+	 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static const struct lws_protocols client_protocols[] = {
-	{ "tether-client", client_callback, 0, RX_CHUNK, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+	{"tether-client", client_callback, 0, RX_CHUNK, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void ws_destroy(struct transport *t);
 
@@ -568,7 +567,7 @@ static int make_server(struct ws_transport *wt, const struct endpoint *ep)
 	}
 	if (wt->tls_cert) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-		info.alpn = "http/1.1";	/* no WebSocket over h2 */
+		info.alpn = "http/1.1"; /* no WebSocket over h2 */
 		info.ssl_cert_filepath = wt->tls_cert;
 		info.ssl_private_key_filepath = wt->tls_key;
 	}
@@ -594,13 +593,14 @@ static struct transport *ws_create(struct ev_loop *l,
 {
 	struct ws_transport *wt = calloc(1, sizeof(*wt));
 	struct lws_context_creation_info info;
-	void *loops[1] = { ev_uv_loop(l) };
+	void *loops[1] = {ev_uv_loop(l)};
 
 	if (!wt)
 		return NULL;
-	lws_set_log_level(LLL_ERR | LLL_WARN |
-			  (log_get_level() == LOG_LEVEL_DEBUG ? LLL_NOTICE : 0),
-			  lws_to_log);
+	lws_set_log_level(
+		LLL_ERR | LLL_WARN |
+			(log_get_level() == LOG_LEVEL_DEBUG ? LLL_NOTICE : 0),
+		lws_to_log);
 	wt->p = *p;
 	wt->ev = l;
 	wt->loop = loops[0];
@@ -660,7 +660,8 @@ static void on_dial_timeout(struct ev_timer *tm, void *arg)
 
 	(void)tm;
 	if (!wc->opened && wc->wsi)
-		lws_set_timeout(wc->wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+		lws_set_timeout(wc->wsi,
+				PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
 				LWS_TO_KILL_ASYNC);
 }
 
@@ -685,8 +686,11 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 		return NULL;
 	}
 	ev_timer_start(wc->dial_timer,
-		       (uint64_t)(wt->p.handshake_timeout_s ?
-				  wt->p.handshake_timeout_s : 10) * 1000, 0);
+		       (uint64_t)(wt->p.handshake_timeout_s
+					  ? wt->p.handshake_timeout_s
+					  : 10) *
+			       1000,
+		       0);
 	snprintf(wc->c.name, sizeof(wc->c.name), "%.40s:%u", url->host,
 		 url->port);
 	if (strchr(url->host, ':'))
@@ -701,7 +705,7 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 	i.path = url->path;
 	i.host = host;
 	i.origin = origin;
-	i.protocol = NULL;		/* as a browser: no subprotocol */
+	i.protocol = NULL; /* as a browser: no subprotocol */
 	i.local_protocol_name = client_protocols[0].name;
 	i.userdata = wc;
 	i.opaque_user_data = wc;
@@ -794,7 +798,10 @@ static int ws_port(const struct transport *t)
 
 static void count_handle(uv_handle_t *h, void *arg)
 {
-	struct { void *ctx; int n; } *w = arg;
+	struct {
+		void *ctx;
+		int n;
+	} *w = arg;
 
 	if (h->type == UV_POLL || h->data == w->ctx)
 		w->n++;
@@ -802,7 +809,10 @@ static void count_handle(uv_handle_t *h, void *arg)
 
 static int count_lws_handles(struct ws_transport *wt, uv_loop_t *loop)
 {
-	struct { void *ctx; int n; } w = { wt->ctx, 0 };
+	struct {
+		void *ctx;
+		int n;
+	} w = {wt->ctx, 0};
 
 	uv_walk(loop, count_handle, &w);
 	return w.n;
