@@ -42,7 +42,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "Bail out! the end-to-end tests need root (network namespaces)"
 	exit 1
 fi
-for tool in ip ethtool timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
+for tool in ip timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
 	nc ss sha256sum /usr/bin/python3; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
@@ -57,10 +57,18 @@ e2e_id=$$
 e2e_hosts=""		# namespaces made by this run, by host name
 e2e_procs=""		# name:pid of everything spawned and still running
 e2e_spawned=""		# pid of everything ever spawned
+e2e_stdin=""		# in_ns's standard input (feed sets it), or /dev/null
 tmo=60
 
 # Comments print to the TAP stream (fd 3), also from inside $(...)
 exec 3>&1
+
+# host_state - the host's own links, addresses and routes (must not change)
+host_state() {
+	ip -o addr show | awk '{ print $2, $3, $4 }'
+	ip route show table all | grep -v '^local\|^broadcast' || true
+}
+host_state >"$TMP/host.before"
 
 # --- namespaces ----------------------------------------------------------
 
@@ -85,13 +93,6 @@ veth() {
 	ip -n "$(ns "$3")" link set "$4" up
 }
 
-# wire HOST IF - the interface sends only frames of its MTU, as on a real
-# wire: a veth hands a local sender's TSO/GSO super-packets (up to 64 KiB)
-# to its peer whole, and the internet never sends those to a server
-wire() {
-	ip netns exec "$(ns "$1")" ethtool -K "$2" tso off gso off >/dev/null
-}
-
 # addr HOST IF PREFIX... - add addresses to an interface
 addr() {
 	local _h _if _p
@@ -108,6 +109,22 @@ sysctl_ns() {
 }
 
 # --- running commands ----------------------------------------------------
+
+# quote ARG... - the arguments as they would be typed into a shell
+quote() {
+	local _a _q _line
+	_line=""
+	for _a in "$@"; do
+		case $_a in
+		"" | *[!A-Za-z0-9_./:=@%+,-]*)
+			_q=$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")
+			_a="'$_q'"
+			;;
+		esac
+		_line="$_line${_line:+ }$_a"
+	done
+	printf '%s' "$_line"
+}
 
 # comment FILE - print a file's lines as TAP comments (the first and the
 # last 20 of a long one)
@@ -131,10 +148,11 @@ in_ns() {
 	local _h
 	_h=$1
 	shift
-	echo "# $_h\$ $*" >&3
+	echo "# $_h\$ $(quote "$@")${e2e_stdin:+ < $e2e_stdin}" >&3
 	rc=0
 	timeout -k 5 "$tmo" ip netns exec "$(ns "$_h")" "$@" \
-		>"$TMP/stdout" 2>"$TMP/stderr" </dev/null || rc=$?
+		>"$TMP/stdout" 2>"$TMP/stderr" <"${e2e_stdin:-/dev/null}" ||
+		rc=$?
 	out=$(cat "$TMP/stdout")
 	err=$(cat "$TMP/stderr")
 	comment "$TMP/stdout"
@@ -142,6 +160,17 @@ in_ns() {
 	[ "$rc" -ne 124 ] || echo "#   (timed out after $tmo s)" >&3
 	[ "$rc" -eq 0 ] || echo "#   (exit status $rc)" >&3
 	return "$rc"
+}
+
+# feed FILE HOST CMD... - in_ns with FILE on CMD's standard input
+feed() {
+	local _s
+	e2e_stdin=$1
+	shift
+	_s=0
+	in_ns "$@" || _s=$?
+	e2e_stdin=""
+	return "$_s"
 }
 
 laptop() { in_ns laptop "$@"; }
@@ -176,8 +205,7 @@ check_not() {
 	shift
 	_s=0
 	"$@" || _s=$?
-	[ "$_s" -ne 0 ]
-	ok $? "$_d"
+	ok "$((_s == 0))" "$_d"
 }
 
 # check_rc STATUS DESCRIPTION CMD... - one test point: CMD exits STATUS
@@ -188,8 +216,7 @@ check_rc() {
 	_s=0
 	"$@" || _s=$?
 	[ "$_s" -eq "$_w" ] || echo "#   exit status $_s, want $_w" >&3
-	[ "$_s" -eq "$_w" ]
-	ok $? "$_d"
+	ok "$((_s != _w))" "$_d"
 }
 
 # need DESCRIPTION CMD... - a check the rest of the script depends on:
@@ -204,16 +231,15 @@ need() {
 	}
 }
 
-# wait_for HOST CMD... - retry CMD in HOST's namespace every 0.1 s, at most
-# 150 times (each try at most 5 s); true once it succeeds
+# wait_for HOST 'SHELL COMMAND' - retry the command in HOST's namespace
+# every 0.1 s, at most 150 times (each try at most 5 s); true once it
+# succeeds
 wait_for() {
-	local _h _i
-	_h=$1
-	shift
-	echo "# $_h\$ $* (waiting)" >&3
+	local _i
+	echo "# $1\$ $2 (waiting)" >&3
 	_i=0
 	while [ "$_i" -lt 150 ]; do
-		if quietly "$_h" "$@" >"$TMP/wait.out" 2>&1; then
+		if quietly "$1" sh -c "$2" >"$TMP/wait.out" 2>&1; then
 			echo "#   ready after $_i tries" >&3
 			return 0
 		fi
@@ -225,14 +251,14 @@ wait_for() {
 	return 1
 }
 
-# listening HOST tcp|udp ADDR:PORT - something listens there (for wait_for)
+# listening HOST tcp|udp ADDR:PORT - wait until a socket listens there
 listening() {
 	local _o
 	case $2 in
 	tcp) _o=-Hltn ;;
 	*) _o=-Hlun ;;
 	esac
-	wait_for "$1" sh -c "ss $_o | awk '{ print \$4 }' | grep -qx '$3'"
+	wait_for "$1" "ss $_o src $3 | grep -q ."
 }
 
 # same FILE1 FILE2 - both files have the same sha256; prints both
@@ -254,7 +280,7 @@ spawn() {
 	local _h _name
 	_h=$1 _name=$2
 	shift 2
-	echo "# $_h\$ $* > $_name.log &" >&3
+	echo "# $_h\$ $(quote "$@") > $_name.log &" >&3
 	timeout -k 5 600 ip netns exec "$(ns "$_h")" "$@" \
 		>"$TMP/$_name.log" 2>&1 </dev/null &
 	e2e_procs="$e2e_procs $_name:$!"
@@ -281,6 +307,7 @@ alive() {
 stop() {
 	local _p _i _s
 	_p=$(pid_of "$1") || return 1
+	echo "# kill -${2:-TERM} $1" >&3
 	kill "-${2:-TERM}" "$_p" 2>/dev/null || true
 	_i=0
 	while alive "$_p" && [ "$_i" -lt 50 ]; do
@@ -317,16 +344,11 @@ finish() {
 	return "$_s"
 }
 
-# logged NAME TEXT - a spawned process's log has TEXT (for wait_for)
-logged() {
-	grep -q -- "$2" "$TMP/$1.log"
-}
-
 # --- services in the inet namespace --------------------------------------
 
 # start_nginx HOST ADDR... - nginx on port 80 of each ADDR serving
-# $TMP/www (PUT writes into $TMP/www/upload/); the access log names each
-# client's address
+# $TMP/www (PUT writes into $TMP/www/upload/); each access log line
+# starts with the client's address and port
 start_nginx() {
 	local _h _listen _a
 	_h=$1
@@ -343,7 +365,9 @@ start_nginx() {
 	error_log $TMP/nginx/error.log info;
 	events { worker_connections 1024; }
 	http {
-		access_log $TMP/nginx/access.log;
+		log_format peer '\$remote_addr:\$remote_port "\$request" \$status'
+			' \$body_bytes_sent';
+		access_log $TMP/nginx/access.log peer;
 		client_body_temp_path $TMP/nginx/body;
 		proxy_temp_path $TMP/nginx/proxy;
 		fastcgi_temp_path $TMP/nginx/fastcgi;
@@ -385,7 +409,8 @@ start_iperf3() {
 	listening "$1" tcp "$2:$3"
 }
 
-# start_udp_echo HOST ADDR PORT - echo every datagram back to its sender
+# start_udp_echo HOST ADDR PORT - echo every datagram back to its sender;
+# its log names each new sender
 start_udp_echo() {
 	spawn "$1" "echo-$3" "$PY" "$E2E/peer.py" udp-echo "$2" "$3"
 	listening "$1" udp "$2:$3"
@@ -441,8 +466,8 @@ start_server() {
 		listening server udp 198.51.100.1:8080
 }
 
-# start_client HOST KEYNAME URL ROUTE... - the client in HOST's namespace;
-# true once its tunnel is up (its routes point into tether0)
+# start_client HOST KEYNAME URL ROUTE... - the client in HOST's namespace,
+# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake)
 start_client() {
 	local _h _k _url _routes
 	_h=$1 _k=$2 _url=$3
@@ -463,9 +488,9 @@ start_client() {
 		--verbose
 }
 
-# tunnel_up HOST - the client's routes are in place (for wait_for)
+# tunnel_up HOST - wait until the client's routes are in place
 tunnel_up() {
-	wait_for "$1" sh -c 'ip route show 203.0.113.0/24 | grep -q "dev tether0"'
+	wait_for "$1" "ip route show 203.0.113.0/24 | grep -q 'dev tether0'"
 }
 
 # start_relay - the relay in the relay namespace, laptop <-> server
@@ -485,8 +510,9 @@ start_relay() {
 # topology - the namespaces, links, addresses and routes of the picture
 # above, without laptop2 (add_laptop2) and without any service
 topology() {
-	for h in laptop relay server inet far; do
-		add_host "$h"
+	local _h
+	for _h in laptop relay server inet far; do
+		add_host "$_h"
 	done
 	ip -n "$(ns relay)" link add br0 type bridge
 	ip -n "$(ns relay)" link set br0 up
@@ -504,10 +530,8 @@ topology() {
 	addr inet lo 192.0.2.2/32
 	addr inet far0 198.18.0.1/24
 	addr far inet0 198.18.0.2/24
-	# the internet's hosts send wire-sized packets, like remote ones
-	wire inet srv0
-	wire inet far0
-	wire far inet0
+	# offloads stay on: inet's TSO hands the server's capture merged TCP
+	# segments of up to 64 KiB, as GRO on a real NIC would
 	# the far link is narrower than the rest: PMTU discovery must work
 	ip -n "$(ns inet)" link set far0 mtu 1000
 	ip -n "$(ns far)" link set inet0 mtu 1000
@@ -546,30 +570,49 @@ add_laptop2() {
 # teardown - stop the tether roles (each must exit 0 on SIGTERM), then
 # everything else; check that no namespace or process of this run is left
 teardown() {
-	local _e _n _left _h _p
+	local _e _n _left _h _p _i _inodes
 	for _e in $(echo "$e2e_procs" | tr ' ' '\n' | tac); do
 		case ${_e%%:*} in
 		server | relay | client-*)
 			_n=${_e%%:*}
-			echo "# stop $_n (SIGTERM)" >&3
 			check "$_n exits 0 on SIGTERM" stop "$_n"
 			;;
 		esac
+	done
+	_inodes=""
+	for _h in $e2e_hosts; do
+		_inodes="$_inodes $(stat -L -c %i "/run/netns/$(ns "$_h")")"
 	done
 	e2e_cleanup
 	_left=""
 	for _h in $e2e_hosts; do
 		ip netns list | grep -qw "$(ns "$_h")" && _left="$_left $_h"
 	done
-	[ -z "$_left" ]
-	ok $? "no namespace of this run is left${_left:+ (left:$_left)}"
+	check "no namespace of this run is left${_left:+ (left:$_left)}" \
+		[ -z "$_left" ]
 	e2e_hosts=""
 	_left=$(pgrep -f "$TMP/" || true)
 	for _p in $e2e_spawned; do
 		! alive "$_p" || _left="$_left $_p"
 	done
-	[ -z "$_left" ]
-	ok $? "no process of this run is left${_left:+ (left: $_left)}"
+	check "no process of this run is left${_left:+ (left: $_left)}" \
+		[ -z "$_left" ]
+	# the server keeps crash-recovery state per namespace in /run/tether
+	_left=""
+	for _p in /run/tether/*; do
+		for _i in $_inodes; do
+			case $_p in
+			*."$_i") _left="$_left $_p" ;;
+			*) ! grep -qs "netns $_i\$" "$_p" || _left="$_left $_p" ;;
+			esac
+		done
+	done
+	check "no state file of this run is left in /run/tether${_left:+:$_left}" \
+		[ -z "$_left" ]
+	host_state >"$TMP/host.after"
+	diff "$TMP/host.before" "$TMP/host.after" | sed 's/^/#   /'
+	check "the host's own addresses and routes are as they were" \
+		cmp -s "$TMP/host.before" "$TMP/host.after"
 }
 
 # e2e_cleanup - kill every process of this run, delete its namespaces

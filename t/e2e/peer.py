@@ -3,7 +3,8 @@
 """peer.py - small network peers for the end-to-end tests (stdlib only)
 
   peer.py udp-echo ADDR PORT
-      send every datagram back to its sender, until killed
+      send every datagram back to its sender, until killed; print each new
+      sender's address once
   peer.py udp-send ADDR PORT LPORT TOKEN N
       from local port LPORT, send "TOKEN 1" .. "TOKEN N" to ADDR:PORT, then
       print every reply (one per line) that arrives within 3 s
@@ -24,9 +25,13 @@ import time
 def udp_echo(addr, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
+    seen = set()
     while True:
         data, peer = s.recvfrom(65535)
         s.sendto(data, peer)
+        if peer not in seen:
+            seen.add(peer)
+            print("peer %s:%d" % peer, flush=True)
 
 
 def udp_send(addr, port, lport, token, n):

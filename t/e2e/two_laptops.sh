@@ -33,16 +33,20 @@ expect_out "inet 10.77.0.2/24" "laptop has 10.77.0.2"
 check "ip addr show tether0 (laptop2)" laptop2 ip -4 addr show dev tether0
 expect_out "inet 10.77.0.2/24" "laptop2 has 10.77.0.2 too"
 
-# both download at once from the same inner address and port: each gets
-# its own file
-spawn laptop get-one curl -sS -f -m 30 --local-port 40000 \
+# both download at once (2 s each at 4 MB/s) from the same inner address
+# and port: each gets its own file
+spawn laptop get-one curl -sS -f -m 30 --limit-rate 4M --local-port 40000 \
 	-o "$TMP/one.got" http://203.0.113.2/one.bin
-spawn laptop2 get-two curl -sS -f -m 30 --local-port 40000 \
+spawn laptop2 get-two curl -sS -f -m 30 --limit-rate 4M --local-port 40000 \
 	-o "$TMP/two.got" http://203.0.113.2/two.bin
 check "laptop's download (10.77.0.2:40000) completes" finish get-one 40
 check "laptop2's download (10.77.0.2:40000) completes" finish get-two 40
 check "laptop got one.bin byte for byte" same "$TMP/www/one.bin" "$TMP/one.got"
 check "laptop2 got two.bin byte for byte" same "$TMP/www/two.bin" "$TMP/two.got"
+check "nginx logged both downloads" inet grep "bin HTTP" "$TMP/nginx/access.log"
+peers=$(echo "$out" | cut -d' ' -f1 | grep '^203\.0\.113\.1:' | sort -u |
+	wc -l)
+check "they came from 203.0.113.1 on two different ports" [ "$peers" -eq 2 ]
 
 # UDP from the same inner address and port on both, with distinct tokens:
 # neither sees the other's echoes
@@ -58,6 +62,9 @@ check_not "laptop got none of laptop2's" grep -q laptop-two "$TMP/echo-one.log"
 check "laptop2 got its 20 echoes" \
 	test "$(grep -c '^laptop-two ' "$TMP/echo-two.log")" -eq 20
 check_not "laptop2 got none of laptop's" grep -q laptop-one "$TMP/echo-two.log"
+check "the echo server's peers" inet cat "$TMP/echo-7.log"
+peers=$(grep -c '^peer 203\.0\.113\.1:' "$TMP/echo-7.log" || true)
+check "the echo server saw two peers, both 203.0.113.1" [ "$peers" -eq 2 ]
 
 teardown
 done_testing

@@ -32,8 +32,8 @@
 #include "tunnel.h"
 
 #define UDP_MAX_MESSAGE 1472
-#define MAX_PACKETS 64
-#define PKT_MAX 1500
+#define MAX_PACKETS	64
+#define PKT_MAX		1500
 
 struct packet {
 	uint8_t b[PKT_MAX];
@@ -92,8 +92,9 @@ static int read_packets(void)
 		    sodium_hex2bin(out[nout].b, PKT_MAX, line, n, " :",
 				   &out[nout].len, NULL) ||
 		    out[nout].len < 20) {
-			fprintf(stderr, "tpeer: stdin line %u: not a packet "
-					"in hex (or more than %d packets)\n",
+			fprintf(stderr,
+				"tpeer: stdin line %u: not a packet "
+				"in hex (or more than %d packets)\n",
 				lineno, MAX_PACKETS);
 			return -1;
 		}
@@ -126,7 +127,7 @@ static void on_up(const struct noise_assignment *as, void *user)
 	inet_ntop(AF_INET, &as->addr, a, sizeof(a));
 	fprintf(stderr, "up %s/%u mtu %u\n", a, as->prefix, as->mtu);
 	if (ev_timer_active(done_timer))
-		return;		/* a rekey: the packets went already */
+		return; /* a rekey: the packets went already */
 	ev_timer_stop(deadline);
 	for (size_t i = 0; i < nout; i++)
 		tunnel_client_send(tc, out[i].b, out[i].len);
