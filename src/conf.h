@@ -104,6 +104,7 @@ struct conf {
 	};
 };
 
+const char *conf_url_scheme(const struct conf_url *u);
 int conf_role_parse(const char *name, enum conf_role *role);
 const char *conf_role_name(enum conf_role role);
 int conf_load(const char *path, enum conf_role role, struct conf *c,

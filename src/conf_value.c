@@ -268,6 +268,12 @@ int conf_url_parse(const char *s, struct conf_url *u, const char **why)
 	return 0;
 }
 
+/* "ws", "wss" or "udp" */
+const char *conf_url_scheme(const struct conf_url *u)
+{
+	return scheme_names[u->scheme];
+}
+
 static bool scheme_allowed(const struct conf_field *f, enum url_scheme s)
 {
 	for (int i = 0; f->schemes[i]; i++)

@@ -348,10 +348,13 @@ int relay_run(const struct conf *c)
 			       (uint64_t)c->relay.drop_every_s * 1000,
 			       (uint64_t)c->relay.drop_every_s * 1000);
 	r.tokens_at = ev_now(r.loop);
-	log_info("relay: piping ws://%s:%u%s <-> ws://%s:%u%s",
+	log_info("relay: piping %s://%s:%u%s <-> %s://%s:%u%s",
+		 conf_url_scheme(&c->relay.client_url),
 		 c->relay.client_url.host, c->relay.client_url.port,
-		 c->relay.client_url.path, c->relay.server_url.host,
-		 c->relay.server_url.port, c->relay.server_url.path);
+		 c->relay.client_url.path,
+		 conf_url_scheme(&c->relay.server_url),
+		 c->relay.server_url.host, c->relay.server_url.port,
+		 c->relay.server_url.path);
 	dial(&r, &r.side[0]);
 	dial(&r, &r.side[1]);
 	ev_loop_run(r.loop);
