@@ -48,13 +48,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostguard.h"
 #include "log.h"
+#include "runstate.h"
 
-#define HOSTGUARD_DIR	   "/run/tether"
 #define HOSTGUARD_RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
 #define HOSTGUARD_TABLE	   "inet tether"
 #define RESERVED_MAX	   (1 << 20) /* longest list we read */
@@ -367,24 +366,13 @@ struct state {
 	char *orig;
 };
 
-static unsigned long long netns_id(void)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/net", &st))
-		return 0;
-	return (unsigned long long)st.st_ino;
-}
-
 /* One state file per network namespace: servers in different namespaces
  * (tests, containers) do not refuse each other */
 static const char *state_path(void)
 {
 	static char path[64];
 
-	snprintf(path, sizeof(path), HOSTGUARD_DIR "/hostguard.%llu",
-		 netns_id());
-	return path;
+	return runstate_path("hostguard", path, sizeof(path));
 }
 
 static int state_write(uint32_t addr, unsigned int lo, unsigned int hi,
@@ -394,10 +382,8 @@ static int state_write(uint32_t addr, unsigned int lo, unsigned int hi,
 	FILE *f;
 	int fd;
 
-	if (mkdir(HOSTGUARD_DIR, 0700) && errno != EEXIST) {
-		log_warn("hostguard: %s", HOSTGUARD_DIR);
+	if (runstate_mkdir())
 		return -1;
-	}
 	fd = open(state_path(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0600);
 	if (fd < 0) {
@@ -421,7 +407,7 @@ static int state_write(uint32_t addr, unsigned int lo, unsigned int hi,
 	fprintf(f,
 		"# tether hostguard: what to undo if the server died\n"
 		"pid %ld\nnetns %llu\naddr %s\nports %u-%u\nreserved %s\n",
-		(long)getpid(), netns_id(), a, lo, hi, orig);
+		(long)getpid(), runstate_netns(), a, lo, hi, orig);
 	if (fclose(f)) {
 		log_warn("hostguard: %s", state_path());
 		unlink(state_path());
@@ -642,11 +628,12 @@ int hostguard_cleanup(void)
 {
 	struct nft_ctx *nft;
 	struct state st;
+	unsigned long long netns = runstate_netns();
 	int done = 0, ret = 0, fd, exists;
 
 	switch (state_read(&st)) {
 	case 1:
-		if (st.netns && netns_id() && st.netns != netns_id()) {
+		if (st.netns && netns && st.netns != netns) {
 			log_error("hostguard: %s belongs to another network "
 				  "namespace; left alone",
 				  state_path());

@@ -20,17 +20,21 @@
 
 #define EXIT_USAGE 2
 
-/* A role: what `--role=NAME` runs. Each arrives with its issue. */
+/*
+ * A role: what `--role=NAME` runs, and what `--cleanup` runs (NULL: the
+ * role leaves nothing to clean up). Each arrives with its issue.
+ */
 struct role {
 	const char *name;
 	int (*run)(const struct conf *c);
+	int (*cleanup)(void);
 };
 
 static const struct role roles[] = {
-	{"client", client_run},
-	{"relay", relay_run},
-	{"server", server_run},
-	{NULL, NULL},
+	{"client", client_run, client_cleanup},
+	{"relay", relay_run, NULL},
+	{"server", server_run, NULL},
+	{NULL, NULL, NULL},
 };
 
 /* `tether genkey`: a new private key on stdout */
@@ -87,6 +91,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
+		"       tether --cleanup --role=client\n"
 		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
 		"\n"
@@ -105,6 +110,8 @@ static void usage(FILE *out)
 		"defaults filled in\n"
 		"                    (roles with a config: client, server, "
 		"relay)\n"
+		"  --cleanup         undo what a client that died left on the "
+		"host\n"
 		"  -v, --verbose     log at debug level\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
@@ -131,6 +138,7 @@ struct options {
 	const char *role;
 	const char *config;
 	int check;
+	int cleanup;
 	int verbose;
 };
 
@@ -140,6 +148,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"role", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"cleanup", no_argument, NULL, 'K'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -158,6 +167,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'C':
 			o->check = 1;
+			break;
+		case 'K':
+			o->cleanup = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -180,6 +192,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->role)
 		return usage_error("no --role given");
+	if (o->check && o->cleanup)
+		return usage_error("--check-config and --cleanup exclude each "
+				   "other");
 	return 0;
 }
 
@@ -232,6 +247,11 @@ static int run_role(const struct options *o)
 		;
 	if (!r->name)
 		return usage_error("unknown role '%s'", o->role);
+	/* no config: it may be gone or broken since the run that died */
+	if (o->cleanup && !r->cleanup)
+		return usage_error("--cleanup is for the client role");
+	if (o->cleanup)
+		return r->cleanup();
 	if (conf_role_parse(o->role, &cr))
 		return r->run(NULL);
 	if (load_config(o, cr, &c, NULL))

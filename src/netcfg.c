@@ -7,11 +7,15 @@
  * from an earlier exchange). The kernel's errno, and its extended-ack text
  * when it gives one, is reported with what was being done.
  *
- * Every change that succeeds is appended to a list; netcfg_undo() reverts
- * the list from the end. Additions are made with NLM_F_EXCL, so an address
- * or route that was there already fails with EEXIST and is never recorded:
- * undo removes only what we added. Room in the list is reserved before the
- * change is made, so a change can never go unrecorded for lack of memory.
+ * Every change is appended to a list before it is made, and taken off
+ * again if it fails; netcfg_undo() reverts the list from the end. Additions
+ * are made with NLM_F_EXCL, so an address or route that was there already
+ * fails with EEXIST and is never kept: undo removes only what we added.
+ * Room in the list is reserved before the change is made, so a change can
+ * never go unrecorded for lack of memory. With a state file
+ * (netcfg_set_state()), the list is written to it before each change and
+ * after each undo, so netcfg_cleanup() in a later run can finish the job
+ * after a crash (netcfg_state.c).
  */
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -29,32 +33,18 @@
 
 #include "log.h"
 #include "netcfg.h"
+#include "netcfg_state.h"
 
 /* Dumps come in skbs of up to 32 KiB; a smaller buffer truncates them */
 #define NC_BUFSIZE 32768
-
-enum change_kind {
-	CHANGE_LINK,
-	CHANGE_ADDR,
-	CHANGE_ROUTE,
-};
-
-struct change {
-	enum change_kind kind;
-	int ifindex;
-	char ifname[IF_NAMESIZE];	/* for messages once it is gone */
-	struct prefix p;		/* address, or route destination */
-	uint32_t table;			/* route */
-	unsigned mtu;			/* link: MTU before, or 0 */
-	bool was_up;			/* link: IFF_UP before */
-};
 
 struct netcfg {
 	struct mnl_socket *nl;
 	unsigned portid;
 	uint32_t seq;
-	struct change *changes;
+	struct netcfg_state_rec *changes;
 	size_t n, cap;
+	char state[128];		/* the state file, or "" */
 	char ext[128];			/* the last error's extended ack */
 	alignas(struct nlmsghdr) uint8_t buf[NC_BUFSIZE];
 };
@@ -219,7 +209,7 @@ static int dump(struct netcfg *nc, uint16_t type, uint8_t family,
 
 static int reserve(struct netcfg *nc)
 {
-	struct change *c;
+	struct netcfg_state_rec *c;
 	size_t cap;
 
 	if (nc->n < nc->cap)
@@ -233,6 +223,42 @@ static int reserve(struct netcfg *nc)
 	}
 	nc->changes = c;
 	nc->cap = cap;
+	return 0;
+}
+
+/* Keep @r in the list (and the state file) before the change is made */
+static int intend(struct netcfg *nc, const struct netcfg_state_rec *r)
+{
+	nc->changes[nc->n++] = *r;
+	if (*nc->state && netcfg_state_write(nc->state, nc->changes, nc->n)) {
+		nc->n--;
+		return -1;
+	}
+	return 0;
+}
+
+/* The change just intended was not made: take it off again */
+static void forget(struct netcfg *nc)
+{
+	int err = errno;
+
+	nc->n--;
+	if (*nc->state)
+		netcfg_state_write(nc->state, nc->changes, nc->n);
+	errno = err;
+}
+
+/* A record of a change to @ifindex, by name; ENODEV if there is none */
+static int rec_init(struct netcfg_state_rec *r, enum netcfg_state_kind kind,
+		    int ifindex)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->ifindex = ifindex;
+	if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, r->ifname)) {
+		errno = ENODEV;
+		return -1;
+	}
 	return 0;
 }
 
@@ -390,8 +416,8 @@ static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
  */
 int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 {
+	struct netcfg_state_rec r = { .kind = NETCFG_STATE_LINK };
 	struct link_info li;
-	struct change *c;
 	char name[IF_NAMESIZE];
 
 	if (reserve(nc) < 0)
@@ -404,18 +430,18 @@ int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 		mtu = 0;
 	if (li.flags & IFF_UP && !mtu)
 		return 0;
+	r.ifindex = ifindex;
+	memcpy(r.ifname, li.name, sizeof(r.ifname));
+	r.mtu = mtu ? li.mtu : 0;
+	r.was_up = li.flags & IFF_UP;
+	if (intend(nc, &r) < 0)
+		return -1;
 	if (set_link(nc, ifindex, true, mtu) < 0) {
 		report(nc, errno, "set %s up, mtu %u", li.name,
 		       mtu ? mtu : li.mtu);
+		forget(nc);
 		return -1;
 	}
-	c = &nc->changes[nc->n++];
-	memset(c, 0, sizeof(*c));
-	c->kind = CHANGE_LINK;
-	c->ifindex = ifindex;
-	memcpy(c->ifname, li.name, sizeof(c->ifname));
-	c->mtu = mtu ? li.mtu : 0;
-	c->was_up = li.flags & IFF_UP;
 	return 0;
 }
 
@@ -453,7 +479,7 @@ static int addr_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p)
 {
 	char pbuf[ADDR_STRLEN], name[IF_NAMESIZE];
-	struct change *c;
+	struct netcfg_state_rec r;
 
 	if (!family_ok(p)) {
 		log_warnx("netcfg: add address: bad family %d or length %u",
@@ -463,20 +489,21 @@ int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p)
 	}
 	if (reserve(nc) < 0)
 		return -1;
+	if (rec_init(&r, NETCFG_STATE_ADDR, ifindex) < 0)
+		goto err;
+	r.p = *p;
+	if (intend(nc, &r) < 0)
+		return -1;
 	if (addr_msg(nc, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 		     p) < 0) {
-		report(nc, errno, "add %s to %s",
-		       prefix_format(p, pbuf, sizeof(pbuf)),
-		       ifname(ifindex, name));
-		return -1;
+		forget(nc);
+		goto err;
 	}
-	c = &nc->changes[nc->n++];
-	memset(c, 0, sizeof(*c));
-	c->kind = CHANGE_ADDR;
-	c->ifindex = ifindex;
-	ifname(ifindex, c->ifname);
-	c->p = *p;
 	return 0;
+err:
+	report(nc, errno, "add %s to %s", prefix_format(p, pbuf, sizeof(pbuf)),
+	       ifname(ifindex, name));
+	return -1;
 }
 
 static int route_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
@@ -524,7 +551,7 @@ int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		     uint32_t table)
 {
 	char pbuf[ADDR_STRLEN], name[IF_NAMESIZE], tbuf[16];
-	struct change *c;
+	struct netcfg_state_rec r;
 
 	if (!table)
 		table = RT_TABLE_MAIN;
@@ -536,22 +563,23 @@ int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 	}
 	if (reserve(nc) < 0)
 		return -1;
+	if (rec_init(&r, NETCFG_STATE_ROUTE, ifindex) < 0)
+		goto err;
+	r.p = *dst;
+	r.table = table;
+	if (intend(nc, &r) < 0)
+		return -1;
 	if (route_msg(nc, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 		      dst, table) < 0) {
-		report(nc, errno, "add route %s dev %s table %s",
-		       prefix_format(dst, pbuf, sizeof(pbuf)),
-		       ifname(ifindex, name),
-		       table_name(table, tbuf, sizeof(tbuf)));
-		return -1;
+		forget(nc);
+		goto err;
 	}
-	c = &nc->changes[nc->n++];
-	memset(c, 0, sizeof(*c));
-	c->kind = CHANGE_ROUTE;
-	c->ifindex = ifindex;
-	ifname(ifindex, c->ifname);
-	c->p = *dst;
-	c->table = table;
 	return 0;
+err:
+	report(nc, errno, "add route %s dev %s table %s",
+	       prefix_format(dst, pbuf, sizeof(pbuf)), ifname(ifindex, name),
+	       table_name(table, tbuf, sizeof(tbuf)));
+	return -1;
 }
 
 struct addr_query {
@@ -708,36 +736,46 @@ static bool gone(int err)
 	       err == ENODEV || err == ENXIO;
 }
 
-static void revert(struct netcfg *nc, const struct change *c)
+/* Undo one change. Return: 0 if it is undone or gone, -1 if it stays */
+static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 {
 	char pbuf[ADDR_STRLEN], tbuf[16];
-	int ret = -1;
+	struct link_info li;
+	int ifindex = c->ifindex;
 
+	if (!ifindex) {
+		if (get_link(nc, 0, c->ifname, &li) < 0) {
+			if (gone(errno))
+				return 0;
+			report(nc, errno, "undo: look up %s", c->ifname);
+			return -1;
+		}
+		ifindex = li.ifindex;
+	}
 	switch (c->kind) {
-	case CHANGE_LINK:
-		ret = set_link(nc, c->ifindex, c->was_up, c->mtu);
-		if (ret < 0 && !gone(errno))
-			report(nc, errno, "undo: restore %s %s, mtu %u",
-			       c->ifname, c->was_up ? "up" : "down", c->mtu);
+	case NETCFG_STATE_LINK:
+		if (!set_link(nc, ifindex, c->was_up, c->mtu) || gone(errno))
+			return 0;
+		report(nc, errno, "undo: restore %s %s, mtu %u", c->ifname,
+		       c->was_up ? "up" : "down", c->mtu);
 		break;
-	case CHANGE_ADDR:
-		ret = addr_msg(nc, RTM_DELADDR, 0, c->ifindex, &c->p);
-		if (ret < 0 && !gone(errno))
-			report(nc, errno, "undo: delete %s from %s",
-			       prefix_format(&c->p, pbuf, sizeof(pbuf)),
-			       c->ifname);
+	case NETCFG_STATE_ADDR:
+		if (!addr_msg(nc, RTM_DELADDR, 0, ifindex, &c->p) ||
+		    gone(errno))
+			return 0;
+		report(nc, errno, "undo: delete %s from %s",
+		       prefix_format(&c->p, pbuf, sizeof(pbuf)), c->ifname);
 		break;
-	case CHANGE_ROUTE:
-		ret = route_msg(nc, RTM_DELROUTE, 0, c->ifindex, &c->p,
-				c->table);
-		if (ret < 0 && !gone(errno))
-			report(nc, errno,
-			       "undo: delete route %s dev %s table %s",
-			       prefix_format(&c->p, pbuf, sizeof(pbuf)),
-			       c->ifname,
-			       table_name(c->table, tbuf, sizeof(tbuf)));
+	case NETCFG_STATE_ROUTE:
+		if (!route_msg(nc, RTM_DELROUTE, 0, ifindex, &c->p, c->table) ||
+		    gone(errno))
+			return 0;
+		report(nc, errno, "undo: delete route %s dev %s table %s",
+		       prefix_format(&c->p, pbuf, sizeof(pbuf)), c->ifname,
+		       table_name(c->table, tbuf, sizeof(tbuf)));
 		break;
 	}
+	return -1;
 }
 
 /**
@@ -747,14 +785,101 @@ static void revert(struct netcfg *nc, const struct change *c)
  * Deletes the addresses and routes that were added and restores the MTU
  * and up/down state of links that were changed. Something already gone
  * (the TUN closed, say) is skipped quietly; other failures are logged and
- * the rest is still undone. The list is empty afterwards.
+ * the rest is still undone. Each change undone leaves the list and the
+ * state file; the file is removed once the list is empty.
+ *
+ * Return: 0, or -1 if some change could not be undone (it stays listed)
  */
-void netcfg_undo(struct netcfg *nc)
+int netcfg_undo(struct netcfg *nc)
 {
+	size_t i;
+
 	if (!nc)
-		return;
-	while (nc->n)
-		revert(nc, &nc->changes[--nc->n]);
+		return 0;
+	for (i = nc->n; i--;) {
+		if (revert(nc, &nc->changes[i]) < 0)
+			continue;
+		memmove(&nc->changes[i], &nc->changes[i + 1],
+			(nc->n - i - 1) * sizeof(*nc->changes));
+		nc->n--;
+		if (*nc->state)
+			netcfg_state_write(nc->state, nc->changes, nc->n);
+	}
+	return nc->n ? -1 : 0;
+}
+
+/**
+ * netcfg_set_state() - keep the changes in a state file from now on
+ * @nc:		the handle, with no changes made yet
+ * @path:	the file: /run/tether/client.NETNS
+ *
+ * Return: 0, or -1 with errno set (EINVAL: changes were made already;
+ * ENAMETOOLONG)
+ */
+int netcfg_set_state(struct netcfg *nc, const char *path)
+{
+	if (nc->n) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(path) >= sizeof(nc->state)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(nc->state, path, strlen(path) + 1);
+	return 0;
+}
+
+/**
+ * netcfg_cleanup() - undo the changes a crashed run left in the state file
+ * @nc:		the handle, with a state file set and no changes made yet
+ * @what:	the changes found, for the log ("addr add wifi0 ..., ...")
+ * @len:	size of @what
+ *
+ * Reads the state file, undoes what it lists newest first (what is gone
+ * already counts as undone) and removes it. Malformed lines are logged
+ * and skipped. A file whose writer is a tether process that still runs is
+ * left alone. Running it again, or without a state file, does nothing.
+ *
+ * Return: the number of changes undone (0: nothing to do), or -1 with
+ * errno set if something is left or the file was malformed (logged)
+ */
+int netcfg_cleanup(struct netcfg *nc, char *what, size_t len)
+{
+	struct netcfg_state_file sf;
+	int ret;
+
+	*what = '\0';
+	if (!*nc->state || nc->n) {
+		errno = EINVAL;
+		return -1;
+	}
+	ret = netcfg_state_read(nc->state, &sf);
+	if (ret <= 0)
+		return ret;
+	if (netcfg_state_writer_runs(&sf)) {
+		log_error("netcfg: %s belongs to tether pid %ld, which still "
+			  "runs: left alone",
+			  nc->state, sf.pid);
+		free(sf.recs);
+		errno = EBUSY;
+		return -1;
+	}
+	netcfg_state_describe(&sf, what, len);
+	free(nc->changes);
+	nc->changes = sf.recs;
+	nc->n = nc->cap = sf.n;
+	if (netcfg_undo(nc) < 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!sf.n && netcfg_state_write(nc->state, NULL, 0) < 0)
+		return -1;
+	if (sf.bad) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)sf.n;
 }
 
 /**

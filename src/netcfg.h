@@ -3,12 +3,14 @@
  *
  * Every change made through a struct netcfg is remembered, and
  * netcfg_undo() reverts them in reverse order: what tether adds to a host
- * it removes again. (The crash-safe state file of issue 6 builds on this
- * list.)
+ * it removes again. With a state file (netcfg_set_state()) each change is
+ * written down before it is made, so netcfg_cleanup() can undo what a run
+ * that crashed left behind.
  */
 #ifndef TETHER_NETCFG_H
 #define TETHER_NETCFG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -23,7 +25,9 @@ int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		     uint32_t table);
 int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out);
 int netcfg_default_ifindex(struct netcfg *nc);
-void netcfg_undo(struct netcfg *nc);
+int netcfg_undo(struct netcfg *nc);
+int netcfg_set_state(struct netcfg *nc, const char *path);
+int netcfg_cleanup(struct netcfg *nc, char *what, size_t len);
 void netcfg_close(struct netcfg *nc);
 
 #endif

@@ -50,6 +50,13 @@ run "$TETHER" --check-config --role=server
 		"the default config path is named"
 }
 
+# --cleanup is the client's alone (its own run is in t/e2e/cleanup.sh)
+run "$TETHER" --role=server --cleanup
+expect_rc 2 "--cleanup with another role exits 2"
+expect_err "--cleanup is for the client role" "--cleanup names its role"
+run "$TETHER" --role=client --cleanup --check-config
+expect_rc 2 "--cleanup with --check-config exits 2"
+
 # genkey: a fresh base64 key each time
 run "$TETHER" genkey
 expect_rc 0 "genkey exits 0"

@@ -13,7 +13,10 @@
  * one and resumes the session. With udp:// the client dials the server.
  *
  * The TUN's address, MTU and routes come from the server's assignment in
- * the handshake; everything added to the host is undone on exit.
+ * the handshake; everything added to the host is undone on exit. Each
+ * change is written to /run/tether/client.NETNS before it is made, so
+ * what a crashed run left is undone by `tether --role=client --cleanup`,
+ * and by the next start before it changes anything.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include "netcfg.h"
 #include "pkt.h"
 #include "roles.h"
+#include "runstate.h"
 #include "transport.h"
 #include "tun.h"
 #include "tunnel.h"
@@ -328,6 +332,62 @@ static int start_tunnel(struct client *cl)
 	return 0;
 }
 
+/* netcfg with the state file of this network namespace */
+static struct netcfg *open_netcfg(void)
+{
+	struct netcfg *nc = netcfg_open();
+	char path[64];
+
+	if (nc &&
+	    netcfg_set_state(nc, runstate_path("client", path, sizeof(path)))) {
+		log_warn("client: state file %s", path);
+		netcfg_close(nc);
+		return NULL;
+	}
+	return nc;
+}
+
+/* Undo what a run that died left. Return: how many, -1 if some stays */
+static int undo_leftovers(struct netcfg *nc)
+{
+	char what[1024];
+	int n = netcfg_cleanup(nc, what, sizeof(what));
+
+	if (*what)
+		log_info("client: undoing what a previous run left: %s", what);
+	if (n < 0) {
+		log_error("client: could not undo everything a previous run "
+			  "left (see above)");
+		return -1;
+	}
+	return n;
+}
+
+/**
+ * client_cleanup() - undo what a client that died left on the host
+ *
+ * Reads the state file of this network namespace, undoes what it lists,
+ * newest first, and removes it. Without a state file there is nothing to
+ * do; running it twice is harmless.
+ *
+ * Return: 0 if nothing is left to undo, 1 otherwise
+ */
+int client_cleanup(void)
+{
+	struct netcfg *nc = open_netcfg();
+	int n;
+
+	if (!nc)
+		return 1;
+	n = undo_leftovers(nc);
+	netcfg_close(nc);
+	if (!n)
+		log_info("client: nothing to clean up");
+	else if (n > 0)
+		log_info("client: cleaned up");
+	return n < 0 ? 1 : 0;
+}
+
 /**
  * client_run() - the client role's main loop
  * @c:	client config
@@ -343,8 +403,9 @@ int client_run(const struct conf *c)
 		return 1;
 	cl->cf = &c->client;
 	cl->loop = ev_loop_new();
-	cl->nc = netcfg_open();
-	if (!cl->loop || !cl->nc || start_tunnel(cl) || start_path(cl) ||
+	cl->nc = open_netcfg();
+	if (!cl->loop || !cl->nc || undo_leftovers(cl->nc) < 0 ||
+	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
 	    ev_on_signal(cl->loop, SIGINT, on_signal, cl) ||
 	    ev_on_signal(cl->loop, SIGTERM, on_signal, cl))
 		goto out;
@@ -359,10 +420,10 @@ out:
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);
-	if (cl->nc) {
-		netcfg_undo(cl->nc);
-		netcfg_close(cl->nc);
-	}
+	if (cl->nc && netcfg_undo(cl->nc) < 0)
+		log_warnx("client: what could not be undone stays listed for "
+			  "tether --role=client --cleanup");
+	netcfg_close(cl->nc);
 	tun_close(cl->tun);
 	ev_loop_free(cl->loop);
 	free(cl);

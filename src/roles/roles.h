@@ -6,6 +6,7 @@
 #include "conf.h"
 
 int client_run(const struct conf *c);
+int client_cleanup(void);
 int relay_run(const struct conf *c);
 int server_run(const struct conf *c);
 
