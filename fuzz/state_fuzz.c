@@ -19,7 +19,12 @@ static bool same(const struct netcfg_state_rec *a,
 		       a->p.addr.family == AF_INET ? sizeof(a->p.addr.v4)
 						   : sizeof(a->p.addr.v6)) &&
 	       a->table == b->table && a->mtu == b->mtu &&
-	       a->was_up == b->was_up;
+	       a->was_up == b->was_up && a->rule.family == b->rule.family &&
+	       a->rule.priority == b->rule.priority &&
+	       a->rule.table == b->rule.table &&
+	       a->rule.not_fwmark == b->rule.not_fwmark &&
+	       a->rule.suppress == b->rule.suppress &&
+	       !strcmp(a->key, b->key) && a->value == b->value;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

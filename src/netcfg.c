@@ -15,13 +15,12 @@
  * never go unrecorded for lack of memory. With a state file
  * (netcfg_set_state()), the list is written to it before each change and
  * after each undo, so netcfg_cleanup() in a later run can finish the job
- * after a crash (netcfg_state.c).
+ * after a crash (netcfg_state.c). Rules and sysctls are in netcfg_rule.c.
  */
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,23 +32,8 @@
 
 #include "log.h"
 #include "netcfg.h"
+#include "netcfg_impl.h"
 #include "netcfg_state.h"
-
-/* Dumps come in skbs of up to 32 KiB; a smaller buffer truncates them */
-#define NC_BUFSIZE 32768
-
-struct netcfg {
-	struct mnl_socket *nl;
-	unsigned portid;
-	uint32_t seq;
-	struct netcfg_state_rec *changes;
-	size_t n, cap;
-	char state[128];		/* the state file, or "" */
-	char ext[128];			/* the last error's extended ack */
-	alignas(struct nlmsghdr) uint8_t buf[NC_BUFSIZE];
-};
-
-typedef void (*reply_cb)(const struct nlmsghdr *nlh, void *arg);
 
 static const char *ifname(int ifindex, char *buf)
 {
@@ -58,11 +42,15 @@ static const char *ifname(int ifindex, char *buf)
 	return buf;
 }
 
-/* Log a failed change; EEXIST from an addition is no fault of ours */
-static void report(struct netcfg *nc, int err, const char *fmt, ...)
-	LOG_PRINTF(3, 4);
-
-static void report(struct netcfg *nc, int err, const char *fmt, ...)
+/**
+ * netcfg_report() - log a failed change, with the kernel's explanation
+ * @nc:		the handle
+ * @err:	the errno; EEXIST from an addition is no fault of ours (info)
+ * @fmt:	what was being done, printf-style
+ *
+ * Sets errno to @err.
+ */
+void netcfg_report(struct netcfg *nc, int err, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -151,12 +139,16 @@ static bool walk(struct netcfg *nc, size_t len, struct exchange *x)
 	return false;
 }
 
-/*
- * Send the message built in nc->buf and read the replies, handing every
- * data message to @cb. Return: 0, or -1 with the kernel's errno (EAGAIN:
- * the dump was torn by a concurrent change, try again).
+/**
+ * netcfg_talk() - send the message built in nc->buf, read the replies
+ * @nc:		the handle
+ * @cb:		gets every data message, or NULL
+ * @arg:	for @cb
+ *
+ * Return: 0, or -1 with the kernel's errno (EAGAIN: the dump was torn by a
+ * concurrent change, try again)
  */
-static int talk(struct netcfg *nc, reply_cb cb, void *arg)
+int netcfg_talk(struct netcfg *nc, reply_cb cb, void *arg)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)nc->buf;
 	struct exchange x = { .seq = ++nc->seq, .cb = cb, .arg = arg };
@@ -179,8 +171,16 @@ static int talk(struct netcfg *nc, reply_cb cb, void *arg)
 	return x.err ? -1 : 0;
 }
 
-static struct nlmsghdr *start(struct netcfg *nc, uint16_t type,
-			      uint16_t flags)
+/**
+ * netcfg_msg() - start a request in nc->buf
+ * @nc:		the handle
+ * @type:	RTM_NEWRULE, ...
+ * @flags:	NLM_F_DUMP, or NLM_F_CREATE | NLM_F_EXCL, ... (NLM_F_ACK and
+ *		NLM_F_REQUEST are added)
+ *
+ * Return: the message header, for its extra header and attributes
+ */
+struct nlmsghdr *netcfg_msg(struct netcfg *nc, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nc->buf);
 
@@ -196,18 +196,26 @@ static struct nlmsghdr *start(struct netcfg *nc, uint16_t type,
 static int dump(struct netcfg *nc, uint16_t type, uint8_t family,
 		size_t hdrlen, reply_cb cb, void *arg)
 {
-	struct nlmsghdr *nlh = start(nc, type, NLM_F_DUMP);
+	struct nlmsghdr *nlh = netcfg_msg(nc, type, NLM_F_DUMP);
 	uint8_t *h = mnl_nlmsg_put_extra_header(nlh, hdrlen);
 
 	/* ifinfomsg, ifaddrmsg and rtmsg all start with the family */
 	h[0] = family;
-	return talk(nc, cb, arg);
+	return netcfg_talk(nc, cb, arg);
 }
 
 /* Dumps torn by concurrent changes are tried again this often */
 #define DUMP_TRIES 3
 
-static int reserve(struct netcfg *nc)
+/**
+ * netcfg_reserve() - make room for one more change in the list
+ * @nc:		the handle
+ *
+ * Called before anything is changed, so a change never goes unrecorded.
+ *
+ * Return: 0, or -1 with errno ENOMEM (logged)
+ */
+int netcfg_reserve(struct netcfg *nc)
 {
 	struct netcfg_state_rec *c;
 	size_t cap;
@@ -226,8 +234,15 @@ static int reserve(struct netcfg *nc)
 	return 0;
 }
 
-/* Keep @r in the list (and the state file) before the change is made */
-static int intend(struct netcfg *nc, const struct netcfg_state_rec *r)
+/**
+ * netcfg_intend() - list a change (and write the state file) before it is
+ * made
+ * @nc:		the handle, with room reserved (netcfg_reserve())
+ * @r:		the change
+ *
+ * Return: 0, or -1 with errno set if the state file could not be written
+ */
+int netcfg_intend(struct netcfg *nc, const struct netcfg_state_rec *r)
 {
 	nc->changes[nc->n++] = *r;
 	if (*nc->state && netcfg_state_write(nc->state, nc->changes, nc->n)) {
@@ -237,8 +252,13 @@ static int intend(struct netcfg *nc, const struct netcfg_state_rec *r)
 	return 0;
 }
 
-/* The change just intended was not made: take it off again */
-static void forget(struct netcfg *nc)
+/**
+ * netcfg_forget() - take the change just intended off again: not made
+ * @nc:		the handle
+ *
+ * Keeps errno.
+ */
+void netcfg_forget(struct netcfg *nc)
 {
 	int err = errno;
 
@@ -348,7 +368,7 @@ static void on_link(const struct nlmsghdr *nlh, void *arg)
 static int get_link(struct netcfg *nc, int ifindex, const char *name,
 		    struct link_info *li)
 {
-	struct nlmsghdr *nlh = start(nc, RTM_GETLINK, 0);
+	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	memset(li, 0, sizeof(*li));
@@ -356,7 +376,7 @@ static int get_link(struct netcfg *nc, int ifindex, const char *name,
 	ifi->ifi_index = ifindex;
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (talk(nc, on_link, li) < 0)
+	if (netcfg_talk(nc, on_link, li) < 0)
 		return -1;
 	if (li->ifindex <= 0) {
 		errno = EBADMSG;
@@ -383,7 +403,7 @@ int netcfg_ifindex(struct netcfg *nc, const char *name)
 	}
 	if (get_link(nc, 0, name, &li) < 0) {
 		if (errno != ENODEV)
-			report(nc, errno, "look up interface %s", name);
+			netcfg_report(nc, errno, "look up interface %s", name);
 		return -1;
 	}
 	return li.ifindex;
@@ -391,7 +411,7 @@ int netcfg_ifindex(struct netcfg *nc, const char *name)
 
 static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
 {
-	struct nlmsghdr *nlh = start(nc, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
@@ -400,7 +420,7 @@ static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return talk(nc, NULL, NULL);
+	return netcfg_talk(nc, NULL, NULL);
 }
 
 /**
@@ -420,10 +440,10 @@ int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 	struct link_info li;
 	char name[IF_NAMESIZE];
 
-	if (reserve(nc) < 0)
+	if (netcfg_reserve(nc) < 0)
 		return -1;
 	if (get_link(nc, ifindex, NULL, &li) < 0) {
-		report(nc, errno, "set %s up", ifname(ifindex, name));
+		netcfg_report(nc, errno, "set %s up", ifname(ifindex, name));
 		return -1;
 	}
 	if (mtu == li.mtu)
@@ -434,12 +454,12 @@ int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 	memcpy(r.ifname, li.name, sizeof(r.ifname));
 	r.mtu = mtu ? li.mtu : 0;
 	r.was_up = li.flags & IFF_UP;
-	if (intend(nc, &r) < 0)
+	if (netcfg_intend(nc, &r) < 0)
 		return -1;
 	if (set_link(nc, ifindex, true, mtu) < 0) {
-		report(nc, errno, "set %s up, mtu %u", li.name,
-		       mtu ? mtu : li.mtu);
-		forget(nc);
+		netcfg_report(nc, errno, "set %s up, mtu %u", li.name,
+			      mtu ? mtu : li.mtu);
+		netcfg_forget(nc);
 		return -1;
 	}
 	return 0;
@@ -453,7 +473,7 @@ static void put_addr(struct nlmsghdr *nlh, uint16_t type, const struct addr *a)
 static int addr_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 		    int ifindex, const struct prefix *p)
 {
-	struct nlmsghdr *nlh = start(nc, type, flags);
+	struct nlmsghdr *nlh = netcfg_msg(nc, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
 	ifa->ifa_family = (uint8_t)p->addr.family;
@@ -462,7 +482,7 @@ static int addr_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 	ifa->ifa_index = (unsigned)ifindex;
 	put_addr(nlh, IFA_LOCAL, &p->addr);
 	put_addr(nlh, IFA_ADDRESS, &p->addr);
-	return talk(nc, NULL, NULL);
+	return netcfg_talk(nc, NULL, NULL);
 }
 
 /**
@@ -487,29 +507,30 @@ int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p)
 		errno = EINVAL;
 		return -1;
 	}
-	if (reserve(nc) < 0)
+	if (netcfg_reserve(nc) < 0)
 		return -1;
 	if (rec_init(&r, NETCFG_STATE_ADDR, ifindex) < 0)
 		goto err;
 	r.p = *p;
-	if (intend(nc, &r) < 0)
+	if (netcfg_intend(nc, &r) < 0)
 		return -1;
 	if (addr_msg(nc, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 		     p) < 0) {
-		forget(nc);
+		netcfg_forget(nc);
 		goto err;
 	}
 	return 0;
 err:
-	report(nc, errno, "add %s to %s", prefix_format(p, pbuf, sizeof(pbuf)),
-	       ifname(ifindex, name));
+	netcfg_report(nc, errno, "add %s to %s",
+		      prefix_format(p, pbuf, sizeof(pbuf)),
+		      ifname(ifindex, name));
 	return -1;
 }
 
 static int route_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 		     int ifindex, const struct prefix *dst, uint32_t table)
 {
-	struct nlmsghdr *nlh = start(nc, type, flags);
+	struct nlmsghdr *nlh = netcfg_msg(nc, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (uint8_t)dst->addr.family;
@@ -524,7 +545,7 @@ static int route_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 	if (dst->len)
 		put_addr(nlh, RTA_DST, &dst->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return talk(nc, NULL, NULL);
+	return netcfg_talk(nc, NULL, NULL);
 }
 
 static const char *table_name(uint32_t table, char *buf, size_t len)
@@ -561,24 +582,25 @@ int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		errno = EINVAL;
 		return -1;
 	}
-	if (reserve(nc) < 0)
+	if (netcfg_reserve(nc) < 0)
 		return -1;
 	if (rec_init(&r, NETCFG_STATE_ROUTE, ifindex) < 0)
 		goto err;
 	r.p = *dst;
 	r.table = table;
-	if (intend(nc, &r) < 0)
+	if (netcfg_intend(nc, &r) < 0)
 		return -1;
 	if (route_msg(nc, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 		      dst, table) < 0) {
-		forget(nc);
+		netcfg_forget(nc);
 		goto err;
 	}
 	return 0;
 err:
-	report(nc, errno, "add route %s dev %s table %s",
-	       prefix_format(dst, pbuf, sizeof(pbuf)), ifname(ifindex, name),
-	       table_name(table, tbuf, sizeof(tbuf)));
+	netcfg_report(nc, errno, "add route %s dev %s table %s",
+		      prefix_format(dst, pbuf, sizeof(pbuf)),
+		      ifname(ifindex, name),
+		      table_name(table, tbuf, sizeof(tbuf)));
 	return -1;
 }
 
@@ -634,7 +656,7 @@ int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out)
 			   on_addr, &q);
 	} while (ret < 0 && errno == EAGAIN && --tries);
 	if (ret < 0) {
-		report(nc, errno, "list addresses");
+		netcfg_report(nc, errno, "list addresses");
 		return -1;
 	}
 	if (!q.found) {
@@ -716,7 +738,7 @@ int netcfg_default_ifindex(struct netcfg *nc)
 			   on_route, &q);
 	} while (ret < 0 && errno == EAGAIN && --tries);
 	if (ret < 0) {
-		report(nc, errno, "list routes");
+		netcfg_report(nc, errno, "list routes");
 		return -1;
 	}
 	if (!q.ifindex) {
@@ -743,11 +765,12 @@ static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 	struct link_info li;
 	int ifindex = c->ifindex;
 
-	if (!ifindex) {
+	if (!ifindex && c->kind != NETCFG_STATE_RULE &&
+	    c->kind != NETCFG_STATE_SYSCTL) {
 		if (get_link(nc, 0, c->ifname, &li) < 0) {
 			if (gone(errno))
 				return 0;
-			report(nc, errno, "undo: look up %s", c->ifname);
+			netcfg_report(nc, errno, "undo: look up %s", c->ifname);
 			return -1;
 		}
 		ifindex = li.ifindex;
@@ -756,24 +779,30 @@ static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 	case NETCFG_STATE_LINK:
 		if (!set_link(nc, ifindex, c->was_up, c->mtu) || gone(errno))
 			return 0;
-		report(nc, errno, "undo: restore %s %s, mtu %u", c->ifname,
-		       c->was_up ? "up" : "down", c->mtu);
+		netcfg_report(nc, errno, "undo: restore %s %s, mtu %u",
+			      c->ifname, c->was_up ? "up" : "down", c->mtu);
 		break;
 	case NETCFG_STATE_ADDR:
 		if (!addr_msg(nc, RTM_DELADDR, 0, ifindex, &c->p) ||
 		    gone(errno))
 			return 0;
-		report(nc, errno, "undo: delete %s from %s",
-		       prefix_format(&c->p, pbuf, sizeof(pbuf)), c->ifname);
+		netcfg_report(nc, errno, "undo: delete %s from %s",
+			      prefix_format(&c->p, pbuf, sizeof(pbuf)),
+			      c->ifname);
 		break;
 	case NETCFG_STATE_ROUTE:
 		if (!route_msg(nc, RTM_DELROUTE, 0, ifindex, &c->p, c->table) ||
 		    gone(errno))
 			return 0;
-		report(nc, errno, "undo: delete route %s dev %s table %s",
-		       prefix_format(&c->p, pbuf, sizeof(pbuf)), c->ifname,
-		       table_name(c->table, tbuf, sizeof(tbuf)));
+		netcfg_report(
+			nc, errno, "undo: delete route %s dev %s table %s",
+			prefix_format(&c->p, pbuf, sizeof(pbuf)), c->ifname,
+			table_name(c->table, tbuf, sizeof(tbuf)));
 		break;
+	case NETCFG_STATE_RULE:
+		return netcfg_rule_undo(nc, &c->rule);
+	case NETCFG_STATE_SYSCTL:
+		return netcfg_sysctl_undo(nc, c->key, c->value);
 	}
 	return -1;
 }
@@ -782,11 +811,12 @@ static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
  * netcfg_undo() - revert every recorded change, newest first
  * @nc:	the handle, or NULL
  *
- * Deletes the addresses and routes that were added and restores the MTU
- * and up/down state of links that were changed. Something already gone
- * (the TUN closed, say) is skipped quietly; other failures are logged and
- * the rest is still undone. Each change undone leaves the list and the
- * state file; the file is removed once the list is empty.
+ * Deletes the addresses, routes and rules that were added and restores
+ * the MTU and up/down state of links and the sysctls that were changed.
+ * Something already gone (the TUN closed, say) is skipped quietly; other
+ * failures are logged and the rest is still undone. Each change undone
+ * leaves the list and the state file; the file is removed once the list
+ * is empty.
  *
  * Return: 0, or -1 if some change could not be undone (it stays listed)
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* netcfg.h - addresses, routes and link state over rtnetlink, and undoing them
+/* netcfg.h - addresses, routes, rules, link state and sysctls, and undoing them
  *
  * Every change made through a struct netcfg is remembered, and
  * netcfg_undo() reverts them in reverse order: what tether adds to a host
@@ -17,12 +17,23 @@
 
 struct netcfg;
 
+/* A policy routing rule, as `ip rule` shows it */
+struct netcfg_rule {
+	int family; /* AF_INET or AF_INET6 */
+	uint32_t priority;
+	uint32_t table;	     /* lookup table; 0: action prohibit */
+	uint32_t not_fwmark; /* match packets without this mark; 0: all */
+	int suppress;	     /* suppress_prefixlength; -1: none */
+};
+
 struct netcfg *netcfg_open(void);
 int netcfg_ifindex(struct netcfg *nc, const char *ifname);
 int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu);
 int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p);
 int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		     uint32_t table);
+int netcfg_rule_add(struct netcfg *nc, const struct netcfg_rule *rule);
+int netcfg_sysctl_set(struct netcfg *nc, const char *key, unsigned value);
 int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out);
 int netcfg_default_ifindex(struct netcfg *nc);
 int netcfg_undo(struct netcfg *nc);

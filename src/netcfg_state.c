@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -53,6 +54,75 @@ static int bad(char *why, size_t len, const char *what, const char *tok)
 	return -1;
 }
 
+/* "-": @none, else a number up to @max (after @prefix, if given) */
+static int parse_opt(const char *s, const char *prefix, uint32_t max,
+		     uint32_t none, uint32_t *v)
+{
+	if (!strcmp(s, "-")) {
+		*v = none;
+		return 0;
+	}
+	if (prefix) {
+		if (strncmp(s, prefix, strlen(prefix)))
+			return -1;
+		s += strlen(prefix);
+	}
+	return parse_u32(s, max, v);
+}
+
+/* rule add inet|inet6 PRIO TABLE|prohibit !MARK|- SUPPRESS|- */
+static int parse_rule(char **t, int n, struct netcfg_state_rec *r, char *why,
+		      size_t len)
+{
+	struct netcfg_rule *ru = &r->rule;
+	uint32_t v;
+
+	r->kind = NETCFG_STATE_RULE;
+	if (n != 7 || strcmp(t[1], "add"))
+		return bad(why, len,
+			   "want 'rule add FAMILY PRIO ACTION MARK SUPPRESS'",
+			   t[0]);
+	if (!strcmp(t[2], "inet"))
+		ru->family = AF_INET;
+	else if (!strcmp(t[2], "inet6"))
+		ru->family = AF_INET6;
+	else
+		return bad(why, len, "bad family", t[2]);
+	if (parse_u32(t[3], UINT32_MAX, &ru->priority))
+		return bad(why, len, "bad priority", t[3]);
+	if (!strcmp(t[4], "prohibit"))
+		ru->table = 0;
+	else if (parse_u32(t[4], UINT32_MAX, &ru->table) || !ru->table)
+		return bad(why, len, "bad table", t[4]);
+	if (parse_opt(t[5], "!", UINT32_MAX, 0, &ru->not_fwmark) ||
+	    (strcmp(t[5], "-") && !ru->not_fwmark))
+		return bad(why, len, "bad mark", t[5]);
+	if (parse_opt(t[6], NULL, ru->family == AF_INET ? 32 : 128, UINT32_MAX,
+		      &v))
+		return bad(why, len, "bad suppress_prefixlength", t[6]);
+	ru->suppress = v == UINT32_MAX ? -1 : (int)v;
+	return 1;
+}
+
+/* sysctl KEY OLD: only net.* keys, as a path under /proc/sys/net */
+static int parse_sysctl(char **t, int n, struct netcfg_state_rec *r, char *why,
+			size_t len)
+{
+	const char *k = t[1];
+
+	r->kind = NETCFG_STATE_SYSCTL;
+	if (n != 3)
+		return bad(why, len, "want 'sysctl KEY VALUE'", t[0]);
+	if (strncmp(k, "net.", 4) || strlen(k) >= sizeof(r->key) ||
+	    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(k) ||
+	    strstr(k, "..") || k[strlen(k) - 1] == '.')
+		return bad(why, len, "bad sysctl", k);
+	memcpy(r->key, k, strlen(k) + 1);
+	if (parse_u32(t[2], UINT32_MAX, &r->value))
+		return bad(why, len, "bad value", t[2]);
+	return 1;
+}
+
 static int parse_record(char **t, int n, struct netcfg_state_rec *r, char *why,
 			size_t len)
 {
@@ -73,6 +143,10 @@ static int parse_record(char **t, int n, struct netcfg_state_rec *r, char *why,
 		r->was_up = v;
 		return 1;
 	}
+	if (!strcmp(t[0], "rule"))
+		return parse_rule(t, n, r, why, len);
+	if (!strcmp(t[0], "sysctl"))
+		return parse_sysctl(t, n, r, why, len);
 	if (strcmp(t[0], "addr") && strcmp(t[0], "route"))
 		return bad(why, len, "unknown record", t[0]);
 	r->kind = *t[0] == 'a' ? NETCFG_STATE_ADDR : NETCFG_STATE_ROUTE;
@@ -149,7 +223,8 @@ int netcfg_state_parse_line(const char *line, struct netcfg_state_rec *r,
  */
 int netcfg_state_format(const struct netcfg_state_rec *r, char *buf, size_t len)
 {
-	char p[ADDR_STRLEN];
+	const struct netcfg_rule *ru = &r->rule;
+	char p[ADDR_STRLEN], act[16], mark[16], sup[8];
 	int n = -1;
 
 	switch (r->kind) {
@@ -164,6 +239,19 @@ int netcfg_state_format(const struct netcfg_state_rec *r, char *buf, size_t len)
 	case NETCFG_STATE_ROUTE:
 		n = snprintf(buf, len, "route add %s %s %u", r->ifname,
 			     prefix_format(&r->p, p, sizeof(p)), r->table);
+		break;
+	case NETCFG_STATE_RULE:
+		snprintf(act, sizeof(act), "%u", ru->table);
+		snprintf(mark, sizeof(mark), "!%u", ru->not_fwmark);
+		snprintf(sup, sizeof(sup), "%d", ru->suppress);
+		n = snprintf(buf, len, "rule add %s %u %s %s %s",
+			     ru->family == AF_INET6 ? "inet6" : "inet",
+			     ru->priority, ru->table ? act : "prohibit",
+			     ru->not_fwmark ? mark : "-",
+			     ru->suppress >= 0 ? sup : "-");
+		break;
+	case NETCFG_STATE_SYSCTL:
+		n = snprintf(buf, len, "sysctl %s %u", r->key, r->value);
 		break;
 	}
 	return n < 0 || (size_t)n >= len ? -1 : 0;

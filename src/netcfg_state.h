@@ -6,6 +6,12 @@
  *	addr add IFNAME PREFIX		delete the address again
  *	route add IFNAME PREFIX TABLE	delete the route again
  *	link IFNAME mtu OLD up 0|1	restore MTU (0: unchanged), up
+ *	rule add inet|inet6 PRIO ACTION MARK SUPPRESS
+ *					delete the rule again: ACTION is a
+ *					table or "prohibit", MARK "!M" (not
+ *					fwmark M) or "-", SUPPRESS a
+ *					suppress_prefixlength or "-"
+ *	sysctl KEY OLD			write OLD back: net.ipv4.conf.all...
  *
  * and "pid N", "netns N" and "#" comments for whoever reads the file.
  * Interfaces go by name: indexes do not outlive a run.
@@ -19,12 +25,17 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "netcfg.h"
 
 enum netcfg_state_kind {
 	NETCFG_STATE_LINK,
 	NETCFG_STATE_ADDR,
 	NETCFG_STATE_ROUTE,
+	NETCFG_STATE_RULE,
+	NETCFG_STATE_SYSCTL,
 };
+
+#define NETCFG_SYSCTL_LEN 64 /* longest sysctl key, with its NUL */
 
 /* One change and how to undo it */
 struct netcfg_state_rec {
@@ -35,6 +46,9 @@ struct netcfg_state_rec {
 	uint32_t table;	 /* route */
 	unsigned mtu;	 /* link: MTU before, or 0 */
 	bool was_up;	 /* link: IFF_UP before */
+	struct netcfg_rule rule;     /* rule */
+	char key[NETCFG_SYSCTL_LEN]; /* sysctl: net.ipv4.conf.all.x */
+	unsigned value;		     /* sysctl: the value before */
 };
 
 /* A state file as read back */

@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,25 @@
 #define QUEUE_BYTES	 (1 << 20)
 #define READS_PER_WAKEUP 64
 #define PKT_MAX		 65536
+
+/*
+ * Full tunnel, as wg-quick does it: the tunnel's default route lives in
+ * its own table, which every packet without tether's mark looks up;
+ * before that, the main table is consulted for everything but its default
+ * route (suppress_prefixlength 0), so on-link and more specific routes
+ * (the phone's Wi-Fi, link-local) keep working. The UDP transport's socket
+ * carries the mark, so its packets to the server take the main table's
+ * default route and never loop into the tunnel; src_valid_mark lets
+ * rp_filter see the mark when it checks the replies. IPv6 cannot go
+ * through the tunnel yet, so the same pair of rules ends in "prohibit"
+ * instead of a table: fe80::/10 and on-link prefixes stay reachable,
+ * everything else fails at once rather than leak around the tunnel.
+ */
+#define FULL_TABLE	   6354
+#define FULL_FWMARK	   6354
+#define FULL_PRIO_LOOKUP   32764
+#define FULL_PRIO_SUPPRESS 32763
+#define SRC_VALID_MARK	   "net.ipv4.conf.all.src_valid_mark"
 
 enum client_drop {
 	CLIENT_DROP_NOT_IPV4, /* from the TUN: IPv6 or garbage */
@@ -131,6 +151,61 @@ static void on_packet(const uint8_t *pkt, size_t len, void *user)
 		cl->packets_in++;
 }
 
+/* Does "routes" hold 0.0.0.0/0? */
+static bool full_tunnel(const struct conf_client *cf)
+{
+	const struct prefix *routes = cf->routes.v;
+
+	for (size_t i = 0; i < cf->routes.n; i++)
+		if (routes[i].addr.family == AF_INET && !routes[i].len)
+			return true;
+	return false;
+}
+
+/* Both families' rules: main without default routes, then the rest */
+static int full_tunnel_rules(struct client *cl, int family, uint32_t table)
+{
+	struct netcfg_rule suppress = {
+		.family = family,
+		.priority = FULL_PRIO_SUPPRESS,
+		.table = RT_TABLE_MAIN,
+		.suppress = 0,
+	};
+	struct netcfg_rule rest = {
+		.family = family,
+		.priority = FULL_PRIO_LOOKUP,
+		.table = table,
+		.not_fwmark = FULL_FWMARK,
+		.suppress = -1,
+	};
+
+	if (netcfg_rule_add(cl->nc, &suppress) && errno != EEXIST)
+		return -1;
+	if (netcfg_rule_add(cl->nc, &rest) && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Everything IPv4 into the TUN, everything IPv6 but on-link refused */
+static int full_tunnel_up(struct client *cl, int ifindex)
+{
+	struct prefix dflt = {.addr.family = AF_INET, .len = 0};
+
+	if (netcfg_sysctl_set(cl->nc, SRC_VALID_MARK, 1) ||
+	    netcfg_route_add(cl->nc, ifindex, &dflt, FULL_TABLE) ||
+	    full_tunnel_rules(cl, AF_INET6, 0) ||
+	    full_tunnel_rules(cl, AF_INET, FULL_TABLE)) {
+		log_error("client: could not route everything through %s "
+			  "(see above)",
+			  tun_name(cl->tun));
+		return -1;
+	}
+	log_info("client: full tunnel: IPv4 through %s (table %u, fwmark %u), "
+		 "IPv6 blocked",
+		 tun_name(cl->tun), FULL_TABLE, FULL_FWMARK);
+	return 0;
+}
+
 /* The first handshake: give the TUN its address, MTU and routes */
 static void on_up(const struct noise_assignment *as, void *user)
 {
@@ -154,8 +229,11 @@ static void on_up(const struct noise_assignment *as, void *user)
 	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
 	    netcfg_addr_add(cl->nc, ifindex, &inner))
 		return;
+	if (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex))
+		return;
 	for (size_t i = 0; i < cl->cf->routes.n; i++)
-		netcfg_route_add(cl->nc, ifindex, &routes[i], 0);
+		if (routes[i].len || routes[i].addr.family != AF_INET)
+			netcfg_route_add(cl->nc, ifindex, &routes[i], 0);
 	cl->configured = true;
 	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
 		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
@@ -296,6 +374,7 @@ static int start_path(struct client *cl)
 		tp = (struct transport_params){
 			.kind = TRANSPORT_UDP,
 			.max_message = UDP_MAX_MESSAGE,
+			.fwmark = full_tunnel(cl->cf) ? FULL_FWMARK : 0,
 		};
 		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
 		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0

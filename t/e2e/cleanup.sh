@@ -21,22 +21,6 @@ topology
 need "the laptop's IPv6 link-local addresses are settled" \
 	wait_for laptop "! ip addr | grep -q tentative"
 
-# snapshot FILE - what the client may change in the laptop's namespace
-snapshot() {
-	quietly laptop sh -c 'ip addr; ip route show table all; ip rule;
-		ip -6 rule; sysctl net.ipv4.ip_forward
-		sysctl net.ipv4.conf.all.src_valid_mark
-		sysctl net.ipv4.conf.all.rp_filter
-		sysctl net.ipv6.conf.all.disable_ipv6' >"$1" 2>&1
-}
-
-# as_before - the laptop is as the snapshot says
-as_before() {
-	snapshot "$TMP/now"
-	diff "$TMP/before" "$TMP/now" | sed 's/^/#   /' >&3 || true
-	cmp -s "$TMP/before" "$TMP/now"
-}
-
 # up - the client, the relay joining it to the server, the tunnel up
 up() {
 	start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ \
@@ -61,17 +45,6 @@ stop_relay() {
 # says PATTERN - the last command's standard error matches PATTERN
 says() {
 	printf '%s\n' "$err" | grep -q -- "$1"
-}
-
-# crash NAME - SIGKILL the process under spawn's timeout(1) wrapper, which
-# no signal of ours reaches, then reap the wrapper
-crash() {
-	local _p _c
-	_p=$(pid_of "$1") || return 1
-	_c=$(pgrep -P "$_p") || return 1
-	echo "# kill -KILL $1 (pid $_c)" >&3
-	kill -KILL "$_c"
-	stop "$1" || true
 }
 
 need "the server listens on ws and udp 198.51.100.1:8080" start_server

@@ -344,6 +344,36 @@ finish() {
 	return "$_s"
 }
 
+# crash NAME - SIGKILL the process under spawn's timeout(1) wrapper, which
+# no signal of ours reaches, then reap the wrapper
+crash() {
+	local _p _c
+	_p=$(pid_of "$1") || return 1
+	_c=$(pgrep -P "$_p") || return 1
+	echo "# kill -KILL $1 (pid $_c)" >&3
+	kill -KILL "$_c"
+	stop "$1" || true
+}
+
+# --- the laptop's state --------------------------------------------------
+
+# snapshot FILE - what the client may change in the laptop's namespace:
+# addresses, routes and rules of every table, the sysctls it may touch
+snapshot() {
+	quietly laptop sh -c 'ip addr; ip route show table all; ip rule;
+		ip -6 rule; sysctl net.ipv4.ip_forward
+		sysctl net.ipv4.conf.all.src_valid_mark
+		sysctl net.ipv4.conf.all.rp_filter
+		sysctl net.ipv6.conf.all.disable_ipv6' >"$1" 2>&1
+}
+
+# as_before - the laptop is as $TMP/before (a snapshot) says
+as_before() {
+	snapshot "$TMP/now"
+	diff "$TMP/before" "$TMP/now" | sed 's/^/#   /' >&3 || true
+	cmp -s "$TMP/before" "$TMP/now"
+}
+
 # --- services in the inet namespace --------------------------------------
 
 # start_nginx HOST ADDR... - nginx on port 80 of each ADDR serving

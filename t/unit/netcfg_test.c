@@ -8,6 +8,8 @@
  *   |      10.77.0.2/24, 2001:db8:77::2/64, mtu 1380                   |
  *   |      198.51.100.0/24 main, 203.0.113.0/24 + default table 1000   |
  *   | tnd0 dummy (or veth tnd0/tnd1): 100.64.0.5/24, default route     |
+ *   | rules 32763/32764 (IPv4 and IPv6), src_valid_mark 1, with a      |
+ *   |      state file, undone by netcfg_cleanup() after a "crash"      |
  *   +------------------------------------------------------------------+
  *
  * As root only. The namespace vanishes with the process, so nothing here
@@ -558,6 +560,100 @@ static void test_default(void)
 	netcfg_close(nc);
 }
 
+#define SVM "net.ipv4.conf.all.src_valid_mark"
+
+static char *rules(void)
+{
+	return out("ip rule; ip -6 rule 2>/dev/null; "
+		   "cat /proc/sys/net/ipv4/conf/all/src_valid_mark");
+}
+
+/* Rules and a sysctl, written to a state file, undone after a "crash" */
+static void test_rules(void)
+{
+	struct netcfg_rule lookup = {
+		.family = AF_INET,
+		.priority = 32764,
+		.table = 6354,
+		.not_fwmark = 6354,
+		.suppress = -1,
+	};
+	struct netcfg_rule suppress = {
+		.family = AF_INET,
+		.priority = 32763,
+		.table = 254,
+		.suppress = 0,
+	};
+	struct netcfg_rule block = {
+		.family = AF_INET6,
+		.priority = 32764,
+		.not_fwmark = 6354,
+		.suppress = -1,
+	};
+	char dir[] = "/tmp/netcfg_test.XXXXXX", path[64], what[512];
+	char *before, *after, *log;
+	struct netcfg *nc;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/client.1", dir);
+	before = rules();
+	nc = netcfg_open();
+	is(netcfg_set_state(nc, path), 0, "a state file for rules");
+	is(netcfg_sysctl_set(nc, SVM, 1), 0, "netcfg_sysctl_set " SVM " 1");
+	has(rules(), "\n1\n", "... /proc says 1");
+	is(netcfg_sysctl_set(nc, SVM, 1), 0, "... again: nothing to change");
+	is(netcfg_rule_add(nc, &lookup), 0, "netcfg_rule_add not fwmark");
+	is(netcfg_rule_add(nc, &suppress), 0, "... suppress_prefixlength 0");
+	has(rules(), "32764:\tnot from all fwmark 0x18d2 lookup 6354",
+	    "... ip sees the first");
+	has(rules(), "32763:\tfrom all lookup main suppress_prefixlength 0",
+	    "... and the second");
+	if (have_v6) {
+		is(netcfg_rule_add(nc, &block), 0, "an IPv6 prohibit rule");
+		has(rules(), "32764:\tnot from all fwmark 0x18d2 prohibit",
+		    "... ip sees it");
+	}
+	stderr_begin();
+	errno = 0;
+	is(netcfg_rule_add(nc, &lookup), -1, "adding a rule again fails");
+	is(errno, EEXIST, "... EEXIST");
+	is(netcfg_sysctl_set(nc, "kernel.panic", 1), -1,
+	   "a sysctl outside net.* is refused");
+	is(errno, EINVAL, "... EINVAL");
+	is(netcfg_sysctl_set(nc, "net.no.such.key", 1), -1,
+	   "a sysctl that does not exist fails");
+	is(errno, ENOENT, "... ENOENT");
+	log = stderr_end();
+	has_str(log, "lookup 6354: File exists", "... and says so");
+	has_str(log, "set sysctl net.no.such.key=1: No such file",
+		"... and names the key");
+	free(log);
+	has(out("cat %s", path),
+	    "sysctl " SVM " 0\n"
+	    "rule add inet 32764 6354 !6354 -\n"
+	    "rule add inet 32763 254 - 0\n",
+	    "the state file lists them");
+
+	netcfg_close(nc); /* a crash: nothing undone */
+	nc = netcfg_open();
+	netcfg_set_state(nc, path);
+	stderr_begin();
+	is(netcfg_cleanup(nc, what, sizeof(what)), have_v6 ? 4 : 3,
+	   "netcfg_cleanup undoes them all");
+	free(stderr_end());
+	has_str(what, "rule add inet 32763 254 - 0", "... and says what");
+	after = rules();
+	is_str(after, before, "rules and " SVM " are as before");
+	ok(access(path, F_OK), "... and the state file is gone");
+	free(after);
+	free(before);
+	netcfg_close(nc);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (geteuid()) {
@@ -585,5 +681,6 @@ int main(void)
 	test_tun_errors();
 	test_tun();
 	test_default();
+	test_rules();
 	return tap_done();
 }
