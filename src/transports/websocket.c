@@ -659,7 +659,8 @@ static void on_dial_timeout(struct ev_timer *tm, void *arg)
 	struct ws_conn *wc = arg;
 
 	(void)tm;
-	if (!wc->opened && wc->wsi)
+	/* while the context is being destroyed lws owns every wsi */
+	if (!wc->opened && wc->wsi && !wc->wt->destroying)
 		lws_set_timeout(wc->wsi,
 				PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
 				LWS_TO_KILL_ASYNC);
@@ -823,6 +824,10 @@ static void ws_destroy(struct transport *t)
 	struct ws_transport *wt = (struct ws_transport *)t;
 
 	wt->destroying = true;
+	/* no dial timer may fire into lws while the loop turns below */
+	for (struct ws_conn *wc = wt->conns; wc; wc = wc->next)
+		if (wc->dial_timer)
+			ev_timer_stop(wc->dial_timer);
 	if (wt->ctx) {
 		uv_loop_t *loop = wt->loop;
 
