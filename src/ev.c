@@ -7,7 +7,9 @@
  * left behind) and runs the loop until every close has completed, so
  * nothing leaks and valgrind/ASan stay quiet at exit.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ev_uv.h"
 #include "log.h"
@@ -22,6 +24,7 @@ struct ev_loop {
 		void *arg;
 	} sigcb[MAX_SIGNALS];
 	int nsig;
+	const char *stop_who; /* ev_stop_on_signals() */
 };
 
 struct ev_timer {
@@ -161,6 +164,57 @@ int ev_on_signal(struct ev_loop *l, int signum, ev_signal_cb cb, void *arg)
 	}
 	uv_unref((uv_handle_t *)h);
 	l->nsig++;
+	return 0;
+}
+
+/* The first SIGINT or SIGTERM stops the loop; from then on both stay
+ * blocked, so another one (timeout(1) and systemd signal the process and
+ * then its group) cannot kill the process while it undoes its changes to
+ * the host. Still pending at exit, they are discarded. */
+static void stop_signals_mask(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(how, &set, NULL);
+}
+
+/**
+ * ev_defer_stop_signals() - hold SIGINT and SIGTERM until the loop is set
+ *
+ * Call before a role starts changing the host: a signal that comes before
+ * ev_stop_on_signals() is then handled by the loop, not fatal.
+ */
+void ev_defer_stop_signals(void)
+{
+	stop_signals_mask(SIG_BLOCK);
+}
+
+static void on_stop_signal(int signum, void *arg)
+{
+	struct ev_loop *l = arg;
+
+	stop_signals_mask(SIG_BLOCK);
+	log_info("%s: %s, stopping", l->stop_who, strsignal(signum));
+	ev_loop_stop(l);
+}
+
+/**
+ * ev_stop_on_signals() - stop the loop on the first SIGINT or SIGTERM
+ * @l:		loop
+ * @who:	the role, for the log line (a string that outlives @l)
+ *
+ * Return: 0, or -1 as ev_on_signal()
+ */
+int ev_stop_on_signals(struct ev_loop *l, const char *who)
+{
+	l->stop_who = who;
+	if (ev_on_signal(l, SIGINT, on_stop_signal, l) ||
+	    ev_on_signal(l, SIGTERM, on_stop_signal, l))
+		return -1;
+	stop_signals_mask(SIG_UNBLOCK); /* one held back arrives now */
 	return 0;
 }
 

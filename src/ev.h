@@ -24,6 +24,8 @@ void ev_loop_stop(struct ev_loop *l);
 void ev_loop_free(struct ev_loop *l);
 uint64_t ev_now(const struct ev_loop *l);
 int ev_on_signal(struct ev_loop *l, int signum, ev_signal_cb cb, void *arg);
+int ev_stop_on_signals(struct ev_loop *l, const char *who);
+void ev_defer_stop_signals(void);
 
 struct ev_timer *ev_timer_new(struct ev_loop *l, ev_timer_cb cb, void *arg);
 void ev_timer_start(struct ev_timer *t, uint64_t after_ms, uint64_t repeat_ms);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "conf.h"
+#include "ev.h"
 #include "key.h"
 #include "log.h"
 #include "roles.h"
@@ -256,6 +257,7 @@ static int run_role(const struct options *o)
 		return r->run(NULL);
 	if (load_config(o, cr, &c, NULL))
 		return EXIT_USAGE;
+	ev_defer_stop_signals(); /* the role's loop takes them */
 	ret = r->run(&c);
 	conf_free(&c);
 	return ret;

@@ -33,6 +33,8 @@ enum tunnel_drop {
 	TUNNEL_DROP_STALE,	   /* initiation timestamp not newer */
 	TUNNEL_DROP_RATELIMIT,	   /* too many initiations from there */
 	TUNNEL_DROP_UNKNOWN_INDEX, /* data for no live session */
+	TUNNEL_DROP_HOLD_FULL,	   /* held for a path or keys: no room */
+	TUNNEL_DROP_HOLD_AGED,	   /* held for a path or keys: too long */
 	TUNNEL_DROP__COUNT
 };
 
@@ -40,6 +42,8 @@ struct tunnel_stats {
 	uint64_t drops[TUNNEL_DROP__COUNT];
 	uint64_t noise_drops[NOISE_ERR__COUNT];
 	uint64_t handshakes; /* completed */
+	uint64_t held;	     /* client: packets held for a path or keys */
+	uint64_t released;   /* client: held packets sent at last */
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d);
@@ -57,11 +61,20 @@ struct tunnel_client_handlers {
 	void (*dead)(void *user);
 };
 
+/* Defaults for what the client holds while it cannot send */
+#define TUNNEL_HOLD_BYTES (256 * 1024)
+#define TUNNEL_HOLD_MS	  1000
+
+/* tunnel_client_send(): refused, answer with ICMP host unreachable */
+#define TUNNEL_UNREACHABLE (-2)
+
 struct tunnel_client_params {
 	const uint8_t *private_key;	     /* 32 bytes */
 	const uint8_t *server_key;	     /* 32 bytes */
 	size_t max_message;		     /* transport's message size */
 	const struct session_limits *limits; /* NULL: defaults */
+	size_t hold_bytes;		     /* 0: TUNNEL_HOLD_BYTES */
+	uint64_t hold_ms;		     /* 0: TUNNEL_HOLD_MS */
 };
 
 struct tunnel_client *tunnel_client_new(struct ev_loop *l,
@@ -121,6 +134,7 @@ int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
 		       const uint8_t *pkt, size_t len);
 void tunnel_server_flush(struct tunnel_server *ts);
 bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id);
+uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id);
 const struct session_stats *
 tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id);
 const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts);

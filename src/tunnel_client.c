@@ -14,6 +14,23 @@
  * response came within rekey_timeout, rekeys before the key limits, sends
  * keepalives when idle (the phone's page cannot keep time when hidden, so
  * both ends do), and reports a dead path after dead_after of silence.
+ *
+ * While there is no path or no keys, packets are held in a bounded queue
+ * instead of dropped: hold_bytes at most, none older than hold_ms (a
+ * retransmission or a DNS query from long ago only gets in the way). They
+ * go out, in order and ahead of anything newer, as soon as a path and keys
+ * are there again: on attach under the current keys, with a keepalive if
+ * nothing was held, so the server re-binds the session to the new path at
+ * once even if the initiation is lost (a relay drops it when its link to
+ * the server is not up yet, and nothing retries it while the keys are
+ * good); without keys, when the handshake's response arrives.
+ *
+ * Past hold_ms of not being able to send, the outage is no longer a blip:
+ * packets are refused at once (TUNNEL_UNREACHABLE) for the caller to
+ * answer with ICMP host unreachable. A TCP sender takes that as the sign of
+ * a connectivity disruption and undoes its retransmission backoff (RFC
+ * 6069), so it keeps retrying at its usual timeout and carries on as soon
+ * as the path is back rather than tens of seconds later.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +38,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pktq.h"
 #include "tunnel.h"
 #include "tunnel_out.h"
 
@@ -38,6 +56,9 @@ struct tunnel_client {
 	struct ev_timer *timer;
 	struct noise_assignment as;
 	bool up;
+	struct pktq hold;
+	uint64_t hold_ms;
+	uint64_t unready_since; /* first packet that could not go; 0: none */
 	struct tunnel_stats st;
 };
 
@@ -135,13 +156,71 @@ struct tunnel_client *tunnel_client_new(struct ev_loop *l,
 		goto err;
 	}
 	session_init(&tc->s, p->limits, true, ev_now(l));
+	tc->hold_ms = p->hold_ms ? p->hold_ms : TUNNEL_HOLD_MS;
 	tc->timer = ev_timer_new(l, on_timer, tc);
-	if (!tc->timer || tunnel_out_init(&tc->out, p->max_message))
+	if (!tc->timer || tunnel_out_init(&tc->out, p->max_message) ||
+	    pktq_init(&tc->hold,
+		      p->hold_bytes ? p->hold_bytes : TUNNEL_HOLD_BYTES))
 		goto err;
 	return tc;
 err:
 	tunnel_client_free(tc);
 	return NULL;
+}
+
+/* Packets can go out: a path and keys */
+static bool ready(const struct tunnel_client *tc)
+{
+	return tc->path && tc->s.cur.valid;
+}
+
+/* Drop held packets older than hold_ms, counted */
+static void hold_expire(struct tunnel_client *tc, uint64_t now)
+{
+	const uint8_t *pkt;
+	uint64_t when;
+	size_t len;
+
+	while (pktq_peek(&tc->hold, &pkt, &len, &when) &&
+	       now - when > tc->hold_ms) {
+		pktq_pop(&tc->hold);
+		tc->st.drops[TUNNEL_DROP_HOLD_AGED]++;
+	}
+}
+
+static int hold(struct tunnel_client *tc, const uint8_t *pkt, size_t len,
+		uint64_t now)
+{
+	hold_expire(tc, now);
+	if (pktq_push(&tc->hold, pkt, len, now)) {
+		tc->st.drops[TUNNEL_DROP_HOLD_FULL]++;
+		return -1;
+	}
+	tc->st.held++;
+	return 0;
+}
+
+/* Send what was held, oldest first, through the usual batching; with
+ * @keepalive, an empty message if nothing was */
+static void release(struct tunnel_client *tc, uint64_t now, bool keepalive)
+{
+	const uint8_t *pkt;
+	uint64_t when;
+	size_t len, n = 0;
+
+	hold_expire(tc, now);
+	while (pktq_peek(&tc->hold, &pkt, &len, &when)) {
+		tunnel_out_add(&tc->out, &tc->s, tc->path, pkt, len, now,
+			       &tc->st);
+		pktq_pop(&tc->hold);
+		n++;
+	}
+	tunnel_out_flush(&tc->out, &tc->s, tc->path, now, &tc->st, keepalive);
+	if (!n)
+		return;
+	tc->st.released += n;
+	log_info("tunnel: sent %zu packet%s held while reconnecting", n,
+		 n == 1 ? "" : "s");
 }
 
 /**
@@ -150,16 +229,23 @@ err:
  * @c:	the connection; replaces any previous one
  *
  * Sends an initiation at once: a new session, or the resumption of the
- * one the server still holds.
+ * one the server still holds. With keys, sends what was held (or a
+ * keepalive) at once too: see the top of this file.
  */
 void tunnel_client_attach(struct tunnel_client *tc, struct tconn *c)
 {
+	uint64_t now = ev_now(tc->loop);
+
 	tc->path = c;
-	send_initiation(tc, ev_now(tc->loop));
+	/* data first: it also confirms keys the server has not used yet,
+	 * which the initiation's new ones would otherwise replace */
+	if (ready(tc))
+		release(tc, now, true);
+	send_initiation(tc, now);
 	tick(tc);
 }
 
-/* The connection @c is gone; keep the session and wait for another */
+/* The connection @c is gone; keep the session, hold packets, wait */
 void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c)
 {
 	if (tc->path == c)
@@ -189,6 +275,7 @@ static void handle_response(struct tunnel_client *tc, uint8_t *msg, size_t len,
 	tc->up = true;
 	if (changed && tc->h->up)
 		tc->h->up(&as, tc->user);
+	release(tc, now, false);
 	/* confirm the new keys to the server at once */
 	tick(tc);
 }
@@ -235,13 +322,29 @@ void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg, size_t len)
  * @pkt:	packet
  * @len:	length
  *
+ * Without a path or usable keys the packet is held (see the top of this
+ * file) and sent when the session is usable again, or, once that has
+ * lasted hold_ms, refused.
+ *
  * Return: 0; 1 if the transport is past its bound (stop reading the
- * source until it drains); -1 if the packet was dropped (counted).
+ * source until it drains); -1 if the packet was dropped (counted);
+ * TUNNEL_UNREACHABLE if it was refused (counted): answer it with ICMP.
  */
 int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt, size_t len)
 {
-	return tunnel_out_add(&tc->out, &tc->s, tc->path, pkt, len,
-			      ev_now(tc->loop), &tc->st);
+	uint64_t now = ev_now(tc->loop);
+
+	if (!ready(tc)) {
+		if (!tc->unready_since)
+			tc->unready_since = now;
+		if (now - tc->unready_since <= tc->hold_ms)
+			return hold(tc, pkt, len, now);
+		tc->st.drops[TUNNEL_DROP_NO_PATH]++;
+		return TUNNEL_UNREACHABLE;
+	}
+	tc->unready_since = 0;
+	return tunnel_out_add(&tc->out, &tc->s, tc->path, pkt, len, now,
+			      &tc->st);
 }
 
 /* Send what is batched; Return: as tunnel_client_send() */
@@ -273,6 +376,7 @@ void tunnel_client_free(struct tunnel_client *tc)
 		return;
 	ev_timer_free(tc->timer);
 	tunnel_out_free(&tc->out);
+	pktq_free(&tc->hold);
 	session_clear(&tc->s);
 	noise_handshake_clear(&tc->hs);
 	noise_static_clear(&tc->me);

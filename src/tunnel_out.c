@@ -22,6 +22,8 @@ static const char *const drop_names[TUNNEL_DROP__COUNT] = {
 	[TUNNEL_DROP_STALE] = "stale initiation",
 	[TUNNEL_DROP_RATELIMIT] = "rate limited",
 	[TUNNEL_DROP_UNKNOWN_INDEX] = "unknown index",
+	[TUNNEL_DROP_HOLD_FULL] = "hold full",
+	[TUNNEL_DROP_HOLD_AGED] = "held too long",
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d)

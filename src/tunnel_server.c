@@ -353,6 +353,26 @@ bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id)
 	       !ts->peers[id].lingering;
 }
 
+/**
+ * tunnel_server_offline_ms() - how long client @id has been unreachable
+ * @ts:	tunnel
+ * @id:	client
+ *
+ * Return: ms since its path closed or went silent (its session lingers);
+ * 0 if it has a path, or no session at all
+ */
+uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id)
+{
+	const struct ts_peer *p;
+
+	if (id >= ts->npeers)
+		return 0;
+	p = &ts->peers[id];
+	if (!p->active || !p->lingering)
+		return 0;
+	return ev_now(ts->loop) - p->silent_since;
+}
+
 const struct session_stats *
 tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id)
 {

@@ -21,7 +21,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/rtnetlink.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "log.h"
 #include "netcfg.h"
 #include "pkt.h"
+#include "ratelimit.h"
 #include "roles.h"
 #include "runstate.h"
 #include "transport.h"
@@ -41,6 +41,11 @@
 #define QUEUE_BYTES	 (1 << 20)
 #define READS_PER_WAKEUP 64
 #define PKT_MAX		 65536
+/* ICMP host unreachable while the server is out of reach (tunnel.h) */
+#define ICMP_RATE	  10 /* per second per destination */
+#define ICMP_BURST	  10
+#define ICMP_GLOBAL_RATE  200
+#define ICMP_GLOBAL_BURST 50
 
 /*
  * Full tunnel, as wg-quick does it: the tunnel's default route lives in
@@ -78,11 +83,14 @@ struct client {
 	bool tun_paused;
 	struct netcfg *nc;
 	bool configured; /* TUN address and routes are set */
+	bool failed;	 /* could not set them: stop, exit 1 */
 	uint16_t mss;	 /* TCP MSS that fits the tunnel */
 	char origin[80]; /* our own page's origin */
 	uint8_t buf[PKT_MAX];
+	struct ratelimit icmp_limit;
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
+	uint64_t unreachables; /* ICMP host unreachable written */
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -93,6 +101,27 @@ static void clamp(struct client *cl, uint8_t *pkt, size_t len)
 	if (cl->mss && pkt_parse(&p, pkt, len) == PKT_OK &&
 	    p.proto == IPPROTO_TCP && p.tcp_flags & PKT_TCP_SYN)
 		pkt_tcp_clamp_mss(&p, cl->mss);
+}
+
+/* The tunnel refused a packet from the TUN: no way to the server for a
+ * while. Answer it with ICMP host unreachable, from its destination, so
+ * the sender fails fast and TCP keeps its retransmission timer short (RFC
+ * 6069). Built in place over the packet. */
+static void unreachable(struct client *cl, size_t len)
+{
+	struct pkt p;
+	int n;
+
+	if (pkt_parse(&p, cl->buf, len) != PKT_OK ||
+	    !ratelimit_allow(&cl->icmp_limit, &p.daddr, sizeof(p.daddr),
+			     ev_now(cl->loop)))
+		return;
+	n = pkt_icmp_error(cl->buf, sizeof(cl->buf), &p, p.daddr,
+			   PKT_ICMP_UNREACH, PKT_ICMP_UNREACH_HOST, 0);
+	if (n > 0 && tun_write(cl->tun, cl->buf, (size_t)n) < 0)
+		cl->drops[CLIENT_DROP_WRITE]++;
+	else if (n > 0)
+		cl->unreachables++;
 }
 
 static void tun_pause(struct client *cl, bool pause)
@@ -129,6 +158,8 @@ static void on_tun(struct ev_io *io, int events, void *arg)
 		}
 		clamp(cl, cl->buf, (size_t)n);
 		full = tunnel_client_send(cl->tunnel, cl->buf, (size_t)n);
+		if (full == TUNNEL_UNREACHABLE)
+			unreachable(cl, (size_t)n);
 		cl->packets_out++;
 	}
 	if (full != 1)
@@ -227,17 +258,27 @@ static void on_up(const struct noise_assignment *as, void *user)
 		mtu = (unsigned)cl->cf->tun_mtu;
 	cl->mss = (uint16_t)(mtu - 40);
 	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
-	    netcfg_addr_add(cl->nc, ifindex, &inner))
-		return;
-	if (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex))
-		return;
+	    netcfg_addr_add(cl->nc, ifindex, &inner) ||
+	    (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex)))
+		goto fail;
 	for (size_t i = 0; i < cl->cf->routes.n; i++)
-		if (routes[i].len || routes[i].addr.family != AF_INET)
-			netcfg_route_add(cl->nc, ifindex, &routes[i], 0);
+		/* a route the host already has for that prefix stays (the
+		 * failure is logged); any other failure is fatal */
+		if ((routes[i].len || routes[i].addr.family != AF_INET) &&
+		    netcfg_route_add(cl->nc, ifindex, &routes[i], 0) &&
+		    errno != EEXIST)
+			goto fail;
 	cl->configured = true;
 	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
 		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
 		 cl->cf->routes.n, cl->cf->routes.n == 1 ? "" : "s");
+	return;
+fail:
+	/* half a tunnel is worse than none: traffic would leak or vanish */
+	log_error("client: could not configure %s (see above); stopping",
+		  tun_name(cl->tun));
+	cl->failed = true;
+	ev_loop_stop(cl->loop);
 }
 
 static void on_dead(void *user)
@@ -317,14 +358,6 @@ static const struct transport_handlers transport_handlers = {
 	.drained = on_drained,
 	.admit = on_admit,
 };
-
-static void on_signal(int signum, void *arg)
-{
-	struct client *cl = arg;
-
-	log_info("client: %s, stopping", strsignal(signum));
-	ev_loop_stop(cl->loop);
-}
 
 /* Add the listen address to the Wi-Fi interface, on-link for the phone */
 static int add_listen_address(struct client *cl)
@@ -483,18 +516,20 @@ int client_run(const struct conf *c)
 	cl->cf = &c->client;
 	cl->loop = ev_loop_new();
 	cl->nc = open_netcfg();
-	if (!cl->loop || !cl->nc || undo_leftovers(cl->nc) < 0 ||
+	if (!cl->loop || !cl->nc ||
+	    ratelimit_init(&cl->icmp_limit, ICMP_RATE, ICMP_BURST,
+			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) || undo_leftovers(cl->nc) < 0 ||
 	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
-	    ev_on_signal(cl->loop, SIGINT, on_signal, cl) ||
-	    ev_on_signal(cl->loop, SIGTERM, on_signal, cl))
+	    ev_stop_on_signals(cl->loop, "client"))
 		goto out;
 	ev_loop_run(cl->loop);
-	log_info("client: %llu packets out, %llu in, %llu handshakes",
+	ret = cl->failed;
+	log_info("client: %llu packets out, %llu in, %llu handshakes, %llu "
+		 "answered host unreachable",
 		 (unsigned long long)cl->packets_out,
 		 (unsigned long long)cl->packets_in,
-		 (unsigned long long)tunnel_client_stats(cl->tunnel)
-			 ->handshakes);
-	ret = 0;
+		 (unsigned long long)tunnel_client_stats(cl->tunnel)->handshakes,
+		 (unsigned long long)cl->unreachables);
 out:
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);

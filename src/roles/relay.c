@@ -15,7 +15,6 @@
  * the rate limiter has tokens for it.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -278,15 +277,6 @@ static void on_drop_timer(struct ev_timer *tm, void *arg)
 			tconn_close(r->side[i].c);
 }
 
-static void on_signal(int signum, void *arg)
-{
-	struct relay *r = arg;
-
-	log_info("relay: %s, stopping", strsignal(signum));
-	r->stopping = true;
-	ev_loop_stop(r->loop);
-}
-
 static const struct transport_handlers handlers = {
 	.open = on_open,
 	.message = on_message,
@@ -334,8 +324,7 @@ int relay_run(const struct conf *c)
 	r.release = ev_timer_new(r.loop, on_release, &r);
 	r.dropper = ev_timer_new(r.loop, on_drop_timer, &r);
 	if (!r.t || !r.release || !r.dropper ||
-	    ev_on_signal(r.loop, SIGINT, on_signal, &r) ||
-	    ev_on_signal(r.loop, SIGTERM, on_signal, &r))
+	    ev_stop_on_signals(r.loop, "relay"))
 		goto out;
 	for (int i = 0; i < 2; i++) {
 		r.side[i].backoff_ms = BACKOFF_MIN_MS;

@@ -10,7 +10,11 @@
  * off the egress interface by pcap (capture.c), translated back by the
  * NAT and batched to their client; all batches are flushed once per loop
  * turn. A refusal (policy, quota) is answered with ICMP 3/13 so the
- * client's applications fail fast instead of timing out.
+ * client's applications fail fast instead of timing out. A reply for a
+ * client that has been without a path for a while (its phone is gone) is
+ * answered with ICMP host unreachable, as the NAT's router would: the
+ * internet side's TCP then keeps its retransmission timeout short (RFC
+ * 6069) and resumes at once when the client is back.
  *
  * While it runs the server keeps its own kernel out of the NAT's port
  * range (hostguard.c) and removes that again on exit.
@@ -18,7 +22,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@
 #include "netcfg.h"
 #include "pkt.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "rawsock.h"
 #include "roles.h"
 #include "transport.h"
@@ -44,6 +48,14 @@
 #define QUEUE_BYTES	(1 << 20)
 #define PKT_BUF		65536
 #define LINGER_MS	(900 * 1000)
+/* Replies for a client without a path: dropped for this long (a phone's
+ * page reloading), then answered with ICMP host unreachable at most
+ * ICMP_RATE per second per internet host, ICMP_GLOBAL_RATE in all */
+#define OFFLINE_GRACE_MS  TUNNEL_HOLD_MS
+#define ICMP_RATE	  10
+#define ICMP_BURST	  10
+#define ICMP_GLOBAL_RATE  1000
+#define ICMP_GLOBAL_BURST 100
 
 /* Why the server role (not the NAT or tunnel) dropped a packet */
 enum server_drop {
@@ -56,6 +68,7 @@ enum server_drop {
 	SERVER_DROP_SIZE,    /* over the egress MTU (frag-needed if DF) */
 	SERVER_DROP_SEND,    /* the raw socket refused it */
 	SERVER_DROP_IN_CSUM, /* inbound: malformed or bad checksum */
+	SERVER_DROP_OFFLINE, /* inbound: the client has no path */
 	SERVER_DROP__COUNT
 };
 
@@ -69,6 +82,7 @@ static const char *const drop_names[SERVER_DROP__COUNT] = {
 	[SERVER_DROP_SIZE] = "over egress mtu",
 	[SERVER_DROP_SEND] = "send failed",
 	[SERVER_DROP_IN_CSUM] = "inbound malformed or bad checksum",
+	[SERVER_DROP_OFFLINE] = "client offline",
 };
 
 struct server {
@@ -88,6 +102,7 @@ struct server {
 	char egress_if[IF_NAMESIZE];
 	uint8_t buf[PKT_BUF]; /* scratch: ICMP errors, fragments */
 	uint8_t seg[PKT_BUF]; /* one split TCP segment */
+	struct ratelimit icmp_limit; /* host unreachable, per destination */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
 };
@@ -196,6 +211,30 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 	}
 }
 
+/* Answer a reply (already translated) for client @id, which is offline,
+ * with ICMP host unreachable: built as if the client's own router sent
+ * it, then through the NAT like any ICMP error from a client */
+static void unreachable(struct server *s, uint32_t id, uint8_t *pkt,
+			size_t len)
+{
+	struct nat_result res;
+	struct pkt p;
+	int n;
+
+	s->drops[SERVER_DROP_OFFLINE]++;
+	if (pkt_parse(&p, pkt, len) != PKT_OK ||
+	    !ratelimit_allow(&s->icmp_limit, &p.saddr, sizeof(p.saddr),
+			     ev_now(s->loop)))
+		return;
+	n = pkt_icmp_error(s->buf, sizeof(s->buf), &p, p.daddr,
+			   PKT_ICMP_UNREACH, PKT_ICMP_UNREACH_HOST, 0);
+	if (n > 0 &&
+	    nat_outbound(s->nat, id, s->buf, (size_t)n, ev_now(s->loop),
+			 &res) == NAT_FORWARD &&
+	    rawsock_send(s->raw, s->buf, (size_t)n))
+		s->drops[SERVER_DROP_SEND]++;
+}
+
 /* One packet from the internet through the NAT to its client */
 static void inbound_one(uint8_t *pkt, size_t len, void *arg)
 {
@@ -205,9 +244,14 @@ static void inbound_one(uint8_t *pkt, size_t len, void *arg)
 	size_t n;
 
 	if (nat_inbound(s->nat, pkt, len, ev_now(s->loop), &res) ==
-		    NAT_FORWARD &&
-	    tunnel_server_send(s->tunnel, res.session, pkt, len) >= 0)
-		s->returned++;
+	    NAT_FORWARD) {
+		if (tunnel_server_offline_ms(s->tunnel, res.session) >
+		    OFFLINE_GRACE_MS)
+			unreachable(s, res.session, pkt, len);
+		else if (tunnel_server_send(s->tunnel, res.session, pkt, len) >=
+			 0)
+			s->returned++;
+	}
 	/* fragments that waited for their first one */
 	while (nat_release_next(s->nat, s->buf, sizeof(s->buf), &n, &id) > 0)
 		tunnel_server_send(s->tunnel, id, s->buf, n);
@@ -286,14 +330,6 @@ static void on_expire(struct ev_timer *t, void *arg)
 
 	(void)t;
 	nat_expire(s->nat, ev_now(s->loop));
-}
-
-static void on_signal(int signum, void *arg)
-{
-	struct server *s = arg;
-
-	log_info("server: %s, stopping", strsignal(signum));
-	ev_loop_stop(s->loop);
 }
 
 /* Egress interface and address: from the config, else the default route */
@@ -503,14 +539,16 @@ int server_run(const struct conf *c)
 		goto out;
 	}
 	s->loop = ev_loop_new();
-	if (!s->loop || find_egress(s) || start_nat(s) || start_tunnel(s) ||
+	if (!s->loop ||
+	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
+			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
+	    find_egress(s) || start_nat(s) || start_tunnel(s) ||
 	    start_egress(s) || start_transports(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
 	if (!s->expire || !s->flusher ||
-	    ev_on_signal(s->loop, SIGINT, on_signal, s) ||
-	    ev_on_signal(s->loop, SIGTERM, on_signal, s))
+	    ev_stop_on_signals(s->loop, "server"))
 		goto out;
 	ev_timer_start(s->expire, 1000, 1000);
 	ev_turn_start(s->flusher, false);

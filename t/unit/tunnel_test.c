@@ -3,8 +3,9 @@
  *
  * A tunnel_server behind a WebSocket or UDP listener and a tunnel_client
  * that dials it, in one process: handshake and assignment, IP packets both
- * ways, resumption after the connection drops, and the refusals (wrong
- * server key, unknown client key, tampered and replayed messages).
+ * ways, resumption after the connection drops, packets held while there
+ * is no connection, and the refusals (wrong server key, unknown client
+ * key, tampered and replayed messages).
  */
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -31,6 +32,7 @@ static struct {
 	int assigned, resumed, packets, gone;
 	uint32_t last_id;
 	size_t bytes;
+	size_t lens[64]; /* of the first packets, in order */
 	struct tconn *conn;
 } S;
 
@@ -46,6 +48,8 @@ static struct {
 
 static struct tunnel_server *ts;
 static struct tunnel_client *tc;
+static size_t hold_bytes; /* the client's hold; 0: defaults */
+static uint64_t hold_ms;
 
 /* --- server side ---------------------------------------------------- */
 
@@ -66,6 +70,8 @@ static int s_assign(uint32_t id, bool resumed, struct noise_assignment *as,
 static void s_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 {
 	(void)user;
+	if (S.packets < 64)
+		S.lens[S.packets] = len;
 	S.packets++;
 	S.bytes += len;
 	/* echo it back, as a NAT reply would come */
@@ -184,6 +190,7 @@ static void setup(struct pair *p, enum transport_kind kind,
 	struct tunnel_client_params tcp = {
 		.private_key = ckey, .server_key = skey,
 		.max_message = kind == TRANSPORT_UDP ? 1472 : 65536,
+		.hold_bytes = hold_bytes, .hold_ms = hold_ms,
 	};
 
 	memset(&S, 0, sizeof(S));
@@ -276,6 +283,102 @@ static void test_transport(enum transport_kind kind, const char *name)
 	teardown(&p);
 }
 
+/* Drop the client's connection and wait until the client knows */
+static void drop_path(void)
+{
+	int closed = C.closed;
+
+	tconn_close(C.conn);
+	run_until(&C.closed, closed + 1);
+}
+
+static void test_hold(void)
+{
+	const struct tunnel_stats *st;
+	struct pair p;
+	uint8_t pkt[1000];
+	int order = 1, sent = 0;
+
+	/* before the first handshake, and while detached: held, in order */
+	hold_bytes = 0;
+	hold_ms = 0;
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, client_priv);
+	packet(pkt, 99, 0);
+	is(tunnel_client_send(tc, pkt, 99), 0, "hold: packet before keys held");
+	ok(run_until(&S.packets, 1), "hold: sent once the session is up");
+	drop_path();
+	for (unsigned i = 0; i < 20; i++) {
+		packet(pkt, 100 + i, i);
+		sent += !tunnel_client_send(tc, pkt, 100 + i);
+	}
+	is(sent, 20, "hold: 20 packets held while detached");
+	st = tunnel_client_stats(tc);
+	is(st->held, 21, "hold: counted as held");
+	transport_connect(p.ct, &p.url, NULL, NULL);
+	ok(run_until(&S.packets, 21), "hold: all arrive after re-attach");
+	for (int i = 0; i < 20; i++)
+		order &= S.lens[i + 1] == 100 + (size_t)i;
+	ok(order, "hold: in the order they were sent");
+	is(st->released, 21, "hold: counted as released");
+	ok(run_until(&S.assigned, 2) && S.resumed == 1,
+	   "hold: the same session resumed");
+	teardown(&p);
+
+	/* the byte bound: 4 packets of 1000 bytes fit in 4096 with headers */
+	hold_bytes = 4096;
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "hold bound: session up");
+	drop_path();
+	sent = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		packet(pkt, sizeof(pkt), i);
+		sent += !tunnel_client_send(tc, pkt, sizeof(pkt));
+	}
+	st = tunnel_client_stats(tc);
+	is(sent, 4, "hold bound: 4 of 10 packets held");
+	is(st->drops[TUNNEL_DROP_HOLD_FULL], 6,
+	   "hold bound: 6 counted as hold full");
+	transport_connect(p.ct, &p.url, NULL, NULL);
+	ok(run_until(&S.packets, 4), "hold bound: the 4 arrive");
+	run_for(200);
+	is(S.packets, 4, "hold bound: and no more");
+	teardown(&p);
+
+	/* the age bound: what waited longer than hold_ms is dropped, and
+	 * past hold_ms without a path packets are refused for ICMP */
+	hold_bytes = 0;
+	hold_ms = 200;
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "hold age: session up");
+	drop_path();
+	for (unsigned i = 0; i < 3; i++) {
+		packet(pkt, 200 + i, i);
+		tunnel_client_send(tc, pkt, 200 + i);
+	}
+	run_for(400);
+	packet(pkt, 300, 7);
+	is(tunnel_client_send(tc, pkt, 300), TUNNEL_UNREACHABLE,
+	   "hold age: past hold_ms a new one is refused as unreachable");
+	st = tunnel_client_stats(tc);
+	is(st->drops[TUNNEL_DROP_NO_PATH], 1,
+	   "hold age: counted as no path");
+	transport_connect(p.ct, &p.url, NULL, NULL);
+	ok(run_until(&S.assigned, 2), "hold age: the path is back");
+	is(st->drops[TUNNEL_DROP_HOLD_AGED], 3,
+	   "hold age: the 3 old ones counted as held too long");
+	packet(pkt, 301, 8);
+	is(tunnel_client_send(tc, pkt, 301), 0, "hold age: sent again");
+	tunnel_client_flush(tc);
+	ok(run_until(&S.packets, 1), "hold age: the new one arrives");
+	run_for(200);
+	ok(S.packets == 1 && S.lens[0] == 301, "hold age: and only it");
+	drop_path();
+	is(tunnel_client_send(tc, pkt, 301), 0,
+	   "hold age: the next outage holds again at first");
+	teardown(&p);
+	hold_ms = 0;
+}
+
 static void test_refusals(void)
 {
 	struct pair p;
@@ -349,6 +452,7 @@ int main(void)
 	looptest_init();
 	test_transport(TRANSPORT_WEBSOCKET, "ws");
 	test_transport(TRANSPORT_UDP, "udp");
+	test_hold();
 	test_refusals();
 	looptest_done();
 	return tap_done();
