@@ -75,6 +75,7 @@ struct conf_server {
 	struct conf_port_range nat_ports;
 	int nat_filtering; /* enum conf_nat_filtering */
 	int64_t nat_mappings_per_client;
+	int64_t nat_max_mappings; /* all clients together */
 	int64_t nat_udp_timeout;
 	int64_t nat_tcp_established_timeout;
 	int64_t nat_tcp_transitory_timeout;

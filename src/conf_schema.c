@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "conf_schema.h"
+#include "nat.h"
 
 /* The tables read best as written: one key per brace, aligned by hand */
 /* clang-format off */
@@ -66,7 +67,7 @@ static const struct conf_field peer_fields[] = {
 	  .offset = offsetof(struct conf_peer, public_key) },
 	{ .name = "max_mappings", .type = CONF_INT,
 	  .offset = offsetof(struct conf_peer, max_mappings), .def = "0",
-	  .min = 0, .max = 65535 },
+	  .min = 0, .max = NAT_MAPPINGS_MAX },
 	{ .name = "address", .type = CONF_PREFIX,
 	  .offset = offsetof(struct conf_peer, address), .def = "null",
 	  .nullable = true, .host_prefix = true },
@@ -104,7 +105,10 @@ static const struct conf_field server_nat[] = {
 	  .choices = nat_filters },
 	{ .name = "mappings_per_client", .type = CONF_INT,
 	  .offset = OFF(server.nat_mappings_per_client), .def = "1024",
-	  .min = 1, .max = 65535 },
+	  .min = 1, .max = NAT_MAPPINGS_MAX },
+	{ .name = "max_mappings", .type = CONF_INT,
+	  .offset = OFF(server.nat_max_mappings), .def = "65536",
+	  .min = 1, .max = NAT_MAPPINGS_MAX },
 	{ .name = "timeouts", .type = CONF_OBJECT, .fields = nat_timeouts },
 	END
 };

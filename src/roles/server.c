@@ -391,6 +391,7 @@ static int start_nat(struct server *s)
 			    ? NAT_FILTER_ENDPOINT
 			    : NAT_FILTER_ADDR;
 	np.session_quota = (uint32_t)cf->nat_mappings_per_client;
+	np.max_mappings = (uint32_t)cf->nat_max_mappings;
 	np.udp_timeout = (uint32_t)cf->nat_udp_timeout;
 	np.tcp_est_timeout = (uint32_t)cf->nat_tcp_established_timeout;
 	np.tcp_trans_timeout = (uint32_t)cf->nat_tcp_transitory_timeout;
