@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_dns.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
@@ -234,6 +235,7 @@ static void on_up(const struct noise_assignment *as, void *user)
 	for (size_t i = 0; i < cl->cf->routes.n; i++)
 		if (routes[i].len || routes[i].addr.family != AF_INET)
 			netcfg_route_add(cl->nc, ifindex, &routes[i], 0);
+	client_dns_up(cl->nc, cl->cf, ifindex, as->dns);
 	cl->configured = true;
 	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
 		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
