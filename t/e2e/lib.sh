@@ -654,7 +654,7 @@ teardown() {
 		[ -z "$_left" ]
 	host_state >"$TMP/host.after"
 	diff "$TMP/host.before" "$TMP/host.after" | sed 's/^/#   /'
-	check "the host's own addresses and routes are as they were" \
+	check "the host's own addresses, routes and resolv.conf are as they were" \
 		cmp -s "$TMP/host.before" "$TMP/host.after"
 }
 
