@@ -41,6 +41,15 @@ struct conf_key {
 	uint8_t b[32];
 };
 
+/* How the client sets the laptop's resolver (the order of resolv.h's) */
+enum conf_dns_method {
+	CONF_DNS_AUTO,
+	CONF_DNS_RESOLVED,
+	CONF_DNS_RESOLVCONF,
+	CONF_DNS_FILE,
+	CONF_DNS_OFF,
+};
+
 struct conf_client {
 	struct conf_url server_url;
 	struct conf_key private_key;
@@ -50,6 +59,8 @@ struct conf_client {
 	char *tun_name;
 	int64_t tun_mtu;
 	struct conf_list routes; /* struct prefix */
+	struct addr dns_server;	 /* family 0: what the server announces */
+	int dns_method;		 /* enum conf_dns_method */
 };
 
 enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };

@@ -22,6 +22,8 @@ static const char *const nat_filters[] = { "address-dependent",
 					   "endpoint-independent", NULL };
 static const char *const relay_schemes[] = { "ws", "wss", NULL };
 static const char *const client_schemes[] = { "ws", "wss", "udp", NULL };
+static const char *const dns_methods[] = { "auto", "systemd-resolved",
+					   "resolvconf", "file", "off", NULL };
 
 #define LOG_LEVEL_FIELD                                                      \
 	{ .name = "log_level", .type = CONF_ENUM, .offset = OFF(log_level),  \
@@ -32,6 +34,14 @@ static const struct conf_field client_tun[] = {
 	  .def = "\"tether0\"", .max = 15 },
 	{ .name = "mtu", .type = CONF_INT, .offset = OFF(client.tun_mtu),
 	  .def = "1380", .min = 576, .max = 9000 },
+	END
+};
+
+static const struct conf_field client_dns[] = {
+	{ .name = "server", .type = CONF_ADDR, .offset = OFF(client.dns_server),
+	  .def = "null", .nullable = true, .ipv4 = true },
+	{ .name = "method", .type = CONF_ENUM, .offset = OFF(client.dns_method),
+	  .def = "\"auto\"", .choices = dns_methods },
 	END
 };
 
@@ -57,6 +67,7 @@ static const struct conf_field client_fields[] = {
 	{ .name = "routes", .type = CONF_LIST, .offset = OFF(client.routes),
 	  .def = "[\"0.0.0.0/0\"]", .min = 0, .max = 1024,
 	  .fields = prefix_item, .item_size = sizeof(struct prefix) },
+	{ .name = "dns", .type = CONF_OBJECT, .fields = client_dns },
 	END
 };
 
@@ -120,7 +131,7 @@ static const struct conf_field server_tunnel[] = {
 	{ .name = "mtu", .type = CONF_INT, .offset = OFF(server.tunnel_mtu),
 	  .def = "1380", .min = 576, .max = 9000 },
 	{ .name = "dns", .type = CONF_ADDR, .offset = OFF(server.tunnel_dns),
-	  .def = "null", .nullable = true },
+	  .def = "null", .nullable = true, .ipv4 = true },
 	END
 };
 

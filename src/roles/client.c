@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_dns.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
@@ -268,6 +269,7 @@ static void on_up(const struct noise_assignment *as, void *user)
 		    netcfg_route_add(cl->nc, ifindex, &routes[i], 0) &&
 		    errno != EEXIST)
 			goto fail;
+	client_dns_up(cl->nc, cl->cf, ifindex, as->dns);
 	cl->configured = true;
 	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
 		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
