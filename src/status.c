@@ -182,7 +182,8 @@ static void answer(struct conn *c, int code, const char *type, const char *body,
 	c->out_len = (size_t)hlen + len;
 	c->out_off = 0;
 	c->phase = WRITING;
-	log_debug("status: %d %s", code, reason(code));
+	if (code != 200)
+		log_debug("status: %d %s", code, reason(code));
 	send_answer(c);
 }
 
@@ -194,11 +195,15 @@ static void answer_error(struct conn *c, int code)
 	answer(c, code, "text/plain", body, (size_t)n, false);
 }
 
-/* The role's document, indented, with a final newline */
+/* The role's document, indented, with a final newline; 12 digits keep
+ * milliseconds of a year's uptime and drop binary noise (0.41, not
+ * 0.40999999999999998) */
 static void answer_status(struct conn *c, bool head_only)
 {
 	json_t *doc = c->st->fn(c->st->arg);
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	char *text =
+		doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12))
+		    : NULL;
 	size_t len;
 
 	json_decref(doc);
@@ -434,6 +439,28 @@ struct status *status_new(struct ev_loop *l, const struct status_params *p,
 err:
 	status_free(st);
 	return NULL;
+}
+
+/**
+ * status_start() - a role's endpoint, as its config says, with the defaults
+ * @l:		event loop
+ * @listen:	where; family 0 for none
+ * @fn:		builds the document for each GET
+ * @arg:	its argument
+ * @st:		receives the endpoint, or NULL
+ *
+ * Return: 0, or -1 (logged) if it cannot listen
+ */
+int status_start(struct ev_loop *l, const struct endpoint *listen,
+		 status_json_fn fn, void *arg, struct status **st)
+{
+	struct status_params p = {.listen = listen};
+
+	*st = NULL;
+	if (!listen->addr.family)
+		return 0;
+	*st = status_new(l, &p, fn, arg);
+	return *st ? 0 : -1;
 }
 
 /* The port it listens on (the one the kernel chose for port 0) */

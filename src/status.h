@@ -35,6 +35,8 @@ struct status_params {
 
 struct status *status_new(struct ev_loop *l, const struct status_params *p,
 			  status_json_fn fn, void *arg);
+int status_start(struct ev_loop *l, const struct endpoint *listen,
+		 status_json_fn fn, void *arg, struct status **st);
 int status_port(const struct status *st);
 void status_free(struct status *st);
 

@@ -26,12 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_state.h"
+#include "client_status.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
 #include "pkt.h"
 #include "roles.h"
 #include "runstate.h"
+#include "status.h"
 #include "transport.h"
 #include "tun.h"
 #include "tunnel.h"
@@ -67,6 +70,11 @@ enum client_drop {
 	CLIENT_DROP__COUNT
 };
 
+static const char *const drop_names[CLIENT_DROP__COUNT] = {
+	[CLIENT_DROP_NOT_IPV4] = "not ipv4",
+	[CLIENT_DROP_WRITE] = "tun write failed",
+};
+
 struct client {
 	const struct conf_client *cf;
 	struct ev_loop *loop;
@@ -83,6 +91,8 @@ struct client {
 	uint8_t buf[PKT_MAX];
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
+	struct client_state state;
+	struct status *status;
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -244,14 +254,30 @@ static void on_dead(void *user)
 {
 	struct client *cl = user;
 
-	log_info("client: waiting for the server%s",
-		 cl->path ? "" : " (no phone connected)");
+	client_state_silent(&cl->state, ev_now(cl->loop));
+}
+
+static void on_heard(void *user)
+{
+	struct client *cl = user;
+
+	client_state_heard(&cl->state, ev_now(cl->loop));
+}
+
+static void on_handshake(const struct noise_assignment *as, uint64_t rtt_us,
+			 void *user)
+{
+	struct client *cl = user;
+
+	client_state_handshake(&cl->state, as, rtt_us, ev_now(cl->loop));
 }
 
 static const struct tunnel_client_handlers tunnel_handlers = {
 	.up = on_up,
 	.packet = on_packet,
 	.dead = on_dead,
+	.handshake = on_handshake,
+	.heard = on_heard,
 };
 
 /* Only our own page (or the C relay, which sends no Origin) may connect */
@@ -271,7 +297,7 @@ static void on_open(struct tconn *c, void *user)
 	struct client *cl = user;
 	struct tconn *old = cl->path;
 
-	log_info("client: %s connected", tconn_name(c));
+	client_state_path_open(&cl->state, tconn_name(c), ev_now(cl->loop));
 	cl->path = c;
 	if (old) {
 		log_info("client: %s replaces %s", tconn_name(c),
@@ -298,8 +324,7 @@ static void on_closed(struct tconn *c, const char *why, void *user)
 		return;
 	cl->path = NULL;
 	tun_pause(cl, false);
-	log_info("client: %s disconnected (%s); waiting for the phone",
-		 tconn_name(c), why);
+	client_state_path_lost(&cl->state, why, ev_now(cl->loop));
 }
 
 static void on_drained(struct tconn *c, void *user)
@@ -366,7 +391,7 @@ static int start_path(struct client *cl)
 		.max_per_ip = 8,
 		.ping_interval_s = 10,
 	};
-	char ep[ADDR_STRLEN];
+	char ep[ADDR_STRLEN], where[ADDR_STRLEN + 16];
 
 	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
 		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
@@ -377,14 +402,19 @@ static int start_path(struct client *cl)
 			.fwmark = full_tunnel(cl->cf) ? FULL_FWMARK : 0,
 		};
 		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+		snprintf(where, sizeof(where), "udp://%.40s:%u", u->host,
+			 u->port);
+		client_state_init(&cl->state, "server", where,
+				  ev_now(cl->loop));
 		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0
 									: -1;
 	}
 	if (add_listen_address(cl))
 		return -1;
 	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+	snprintf(where, sizeof(where), "http://%s/", ep);
 	if (cl->t)
-		log_info("client: waiting for the phone at http://%s/", ep);
+		client_state_init(&cl->state, "phone", where, ev_now(cl->loop));
 	return cl->t ? 0 : -1;
 }
 
@@ -409,6 +439,27 @@ static int start_tunnel(struct client *cl)
 	if (!cl->tun_io || ev_io_start(cl->tun_io, EV_READ))
 		return -1;
 	return 0;
+}
+
+/* The status document, for GET /status */
+static json_t *status_json(void *arg)
+{
+	struct client *cl = arg;
+	struct client_status_view v = {
+		.cf = cl->cf,
+		.state = &cl->state,
+		.tunnel = cl->tunnel,
+		.transport = cl->t,
+		.tun_name = tun_name(cl->tun),
+		.tun_read = cl->packets_out,
+		.tun_written = cl->packets_in,
+		.drops = cl->drops,
+		.drop_names = drop_names,
+		.ndrops = CLIENT_DROP__COUNT,
+		.now_ms = ev_now(cl->loop),
+	};
+
+	return client_status_json(&v);
 }
 
 /* netcfg with the state file of this network namespace */
@@ -485,6 +536,8 @@ int client_run(const struct conf *c)
 	cl->nc = open_netcfg();
 	if (!cl->loop || !cl->nc || undo_leftovers(cl->nc) < 0 ||
 	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
+	    status_start(cl->loop, &cl->cf->status_listen, status_json, cl,
+			 &cl->status) ||
 	    ev_on_signal(cl->loop, SIGINT, on_signal, cl) ||
 	    ev_on_signal(cl->loop, SIGTERM, on_signal, cl))
 		goto out;
@@ -496,6 +549,7 @@ int client_run(const struct conf *c)
 			 ->handshakes);
 	ret = 0;
 out:
+	status_free(cl->status);
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);
