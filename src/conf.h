@@ -55,6 +55,8 @@ struct conf_client {
 	struct conf_key private_key;
 	struct conf_key server_public_key;
 	struct endpoint listen;
+	/* GET /status; family 0: none */
+	struct endpoint status_listen;
 	char *interface; /* NULL: do not add the listen address */
 	char *tun_name;
 	int64_t tun_mtu;
@@ -77,6 +79,8 @@ struct conf_peer {
 struct conf_server {
 	struct conf_key private_key;
 	struct endpoint listen;
+	/* GET /status; family 0: none */
+	struct endpoint status_listen;
 	struct endpoint udp_listen;   /* family 0: no UDP transport */
 	struct conf_list clients;     /* struct conf_peer */
 	struct prefix tunnel_address; /* what clients are assigned */

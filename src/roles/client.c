@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "client_dns.h"
+#include "client_state.h"
+#include "client_status.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
@@ -33,6 +35,7 @@
 #include "ratelimit.h"
 #include "roles.h"
 #include "runstate.h"
+#include "status.h"
 #include "transport.h"
 #include "tun.h"
 #include "tunnel.h"
@@ -73,6 +76,11 @@ enum client_drop {
 	CLIENT_DROP__COUNT
 };
 
+static const char *const drop_names[CLIENT_DROP__COUNT] = {
+	[CLIENT_DROP_NOT_IPV4] = "not ipv4",
+	[CLIENT_DROP_WRITE] = "tun write failed",
+};
+
 struct client {
 	const struct conf_client *cf;
 	struct ev_loop *loop;
@@ -92,6 +100,8 @@ struct client {
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
 	uint64_t unreachables; /* ICMP host unreachable written */
+	struct client_state state;
+	struct status *status;
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -287,14 +297,30 @@ static void on_dead(void *user)
 {
 	struct client *cl = user;
 
-	log_info("client: waiting for the server%s",
-		 cl->path ? "" : " (no phone connected)");
+	client_state_silent(&cl->state, ev_now(cl->loop));
+}
+
+static void on_heard(void *user)
+{
+	struct client *cl = user;
+
+	client_state_heard(&cl->state, ev_now(cl->loop));
+}
+
+static void on_handshake(const struct noise_assignment *as, uint64_t rtt_us,
+			 void *user)
+{
+	struct client *cl = user;
+
+	client_state_handshake(&cl->state, as, rtt_us, ev_now(cl->loop));
 }
 
 static const struct tunnel_client_handlers tunnel_handlers = {
 	.up = on_up,
 	.packet = on_packet,
 	.dead = on_dead,
+	.handshake = on_handshake,
+	.heard = on_heard,
 };
 
 /* Only our own page (or the C relay, which sends no Origin) may connect */
@@ -314,7 +340,7 @@ static void on_open(struct tconn *c, void *user)
 	struct client *cl = user;
 	struct tconn *old = cl->path;
 
-	log_info("client: %s connected", tconn_name(c));
+	client_state_path_open(&cl->state, tconn_name(c), ev_now(cl->loop));
 	cl->path = c;
 	if (old) {
 		log_info("client: %s replaces %s", tconn_name(c),
@@ -341,8 +367,7 @@ static void on_closed(struct tconn *c, const char *why, void *user)
 		return;
 	cl->path = NULL;
 	tun_pause(cl, false);
-	log_info("client: %s disconnected (%s); waiting for the phone",
-		 tconn_name(c), why);
+	client_state_path_lost(&cl->state, why, ev_now(cl->loop));
 }
 
 static void on_drained(struct tconn *c, void *user)
@@ -401,7 +426,7 @@ static int start_path(struct client *cl)
 		.max_per_ip = 8,
 		.ping_interval_s = 10,
 	};
-	char ep[ADDR_STRLEN];
+	char ep[ADDR_STRLEN], where[ADDR_STRLEN + 16];
 
 	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
 		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
@@ -412,14 +437,19 @@ static int start_path(struct client *cl)
 			.fwmark = full_tunnel(cl->cf) ? FULL_FWMARK : 0,
 		};
 		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+		snprintf(where, sizeof(where), "udp://%.40s:%u", u->host,
+			 u->port);
+		client_state_init(&cl->state, "server", where,
+				  ev_now(cl->loop));
 		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0
 									: -1;
 	}
 	if (add_listen_address(cl))
 		return -1;
 	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+	snprintf(where, sizeof(where), "http://%s/", ep);
 	if (cl->t)
-		log_info("client: waiting for the phone at http://%s/", ep);
+		client_state_init(&cl->state, "phone", where, ev_now(cl->loop));
 	return cl->t ? 0 : -1;
 }
 
@@ -444,6 +474,28 @@ static int start_tunnel(struct client *cl)
 	if (!cl->tun_io || ev_io_start(cl->tun_io, EV_READ))
 		return -1;
 	return 0;
+}
+
+/* The status document, for GET /status */
+static json_t *status_json(void *arg)
+{
+	struct client *cl = arg;
+	struct client_status_view v = {
+		.cf = cl->cf,
+		.state = &cl->state,
+		.tunnel = cl->tunnel,
+		.transport = cl->t,
+		.tun_name = tun_name(cl->tun),
+		.tun_read = cl->packets_out,
+		.tun_written = cl->packets_in,
+		.tun_unreachables = cl->unreachables,
+		.drops = cl->drops,
+		.drop_names = drop_names,
+		.ndrops = CLIENT_DROP__COUNT,
+		.now_ms = ev_now(cl->loop),
+	};
+
+	return client_status_json(&v);
 }
 
 /* netcfg with the state file of this network namespace */
@@ -522,6 +574,8 @@ int client_run(const struct conf *c)
 	    ratelimit_init(&cl->icmp_limit, ICMP_RATE, ICMP_BURST,
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) || undo_leftovers(cl->nc) < 0 ||
 	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
+	    status_start(cl->loop, &cl->cf->status_listen, status_json, cl,
+			 &cl->status) ||
 	    ev_stop_on_signals(cl->loop, "client"))
 		goto out;
 	ev_loop_run(cl->loop);
@@ -533,6 +587,7 @@ int client_run(const struct conf *c)
 		 (unsigned long long)tunnel_client_stats(cl->tunnel)->handshakes,
 		 (unsigned long long)cl->unreachables);
 out:
+	status_free(cl->status);
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);

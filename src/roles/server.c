@@ -40,6 +40,8 @@
 #include "ratelimit.h"
 #include "rawsock.h"
 #include "roles.h"
+#include "server_status.h"
+#include "status.h"
 #include "transport.h"
 #include "tunnel.h"
 
@@ -105,6 +107,8 @@ struct server {
 	struct ratelimit icmp_limit; /* host unreachable, per destination */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
+	struct status *status;
+	uint64_t started_ms;
 };
 
 /* The inner address a client is given: its own, or the common one */
@@ -501,6 +505,30 @@ static int start_egress(struct server *s)
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
 
+/* The status document, for GET /status */
+static json_t *status_json(void *arg)
+{
+	struct server *s = arg;
+	struct server_status_view v = {
+		.cf = s->cf,
+		.tunnel = s->tunnel,
+		.nat = s->nat,
+		.ws = s->ws,
+		.udp = s->udp,
+		.egress_if = s->egress_if,
+		.ext_addr = s->ext_addr,
+		.forwarded = s->forwarded,
+		.returned = s->returned,
+		.drops = s->drops,
+		.drop_names = drop_names,
+		.ndrops = SERVER_DROP__COUNT,
+		.started_ms = s->started_ms,
+		.now_ms = ev_now(s->loop),
+	};
+
+	return server_status_json(&v);
+}
+
 static void log_counters(const struct server *s)
 {
 	const struct tunnel_stats *ts = tunnel_server_stats(s->tunnel);
@@ -544,13 +572,16 @@ int server_run(const struct conf *c)
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
 	    find_egress(s) || start_nat(s) || start_tunnel(s) ||
-	    start_egress(s) || start_transports(s))
+	    start_egress(s) || start_transports(s) ||
+	    status_start(s->loop, &s->cf->status_listen, status_json, s,
+			 &s->status))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
 	if (!s->expire || !s->flusher ||
 	    ev_stop_on_signals(s->loop, "server"))
 		goto out;
+	s->started_ms = ev_now(s->loop);
 	ev_timer_start(s->expire, 1000, 1000);
 	ev_turn_start(s->flusher, false);
 	log_info("server: serving %zu client%s", c->server.clients.n,
@@ -559,6 +590,7 @@ int server_run(const struct conf *c)
 	log_counters(s);
 	ret = 0;
 out:
+	status_free(s->status);
 	transport_free(s->ws);
 	transport_free(s->udp);
 	tunnel_server_free(s->tunnel);
