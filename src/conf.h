@@ -50,6 +50,9 @@ struct conf_client {
 	char *tun_name;
 	int64_t tun_mtu;
 	struct conf_list routes; /* struct prefix */
+	bool dhcp_enabled;	 /* dnsmasq for the phone (dhcpd.c) */
+	struct prefix dhcp_pool; /* the leases, inside 169.254.0.0/16 */
+	int64_t dhcp_lease_time; /* seconds */
 };
 
 enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };

@@ -11,6 +11,7 @@
  * Wi-Fi interface while it runs), the phone's page connects, and every
  * new connection from the page (a reload, a new phone) replaces the old
  * one and resumes the session. With udp:// the client dials the server.
+ * With "dhcp" enabled it also runs dnsmasq for the phone (dhcpd.c).
  *
  * The TUN's address, MTU and routes come from the server's assignment in
  * the handshake; everything added to the host is undone on exit. Each
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcpd.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
@@ -83,6 +85,8 @@ struct client {
 	uint8_t buf[PKT_MAX];
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
+	struct dhcpd *dhcpd; /* the phone's DHCP server, if configured */
+	bool failed;	     /* stopped by a failure, not a signal */
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -388,6 +392,24 @@ static int start_path(struct client *cl)
 	return cl->t ? 0 : -1;
 }
 
+/* dnsmasq ended by itself: the client does not run without it (dhcpd.c) */
+static void on_dhcpd_died(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->failed = true;
+	ev_loop_stop(cl->loop);
+}
+
+/* DHCP for the phone, on the interface that has the listen address now */
+static int start_dhcp(struct client *cl)
+{
+	if (!cl->cf->dhcp_enabled)
+		return 0;
+	cl->dhcpd = dhcpd_start(cl->loop, cl->cf, on_dhcpd_died, cl);
+	return cl->dhcpd ? 0 : -1;
+}
+
 static int start_tunnel(struct client *cl)
 {
 	const struct conf_client *cf = cl->cf;
@@ -430,16 +452,17 @@ static struct netcfg *open_netcfg(void)
 static int undo_leftovers(struct netcfg *nc)
 {
 	char what[1024];
+	int d = dhcpd_cleanup();
 	int n = netcfg_cleanup(nc, what, sizeof(what));
 
 	if (*what)
 		log_info("client: undoing what a previous run left: %s", what);
-	if (n < 0) {
+	if (n < 0 || d < 0) {
 		log_error("client: could not undo everything a previous run "
 			  "left (see above)");
 		return -1;
 	}
-	return n;
+	return n + d;
 }
 
 /**
@@ -483,8 +506,9 @@ int client_run(const struct conf *c)
 	cl->cf = &c->client;
 	cl->loop = ev_loop_new();
 	cl->nc = open_netcfg();
-	if (!cl->loop || !cl->nc || undo_leftovers(cl->nc) < 0 ||
-	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
+	if (!cl->loop || !cl->nc || dhcpd_conf_ok(cl->cf) ||
+	    undo_leftovers(cl->nc) < 0 || runstate_mkdir() ||
+	    start_tunnel(cl) || start_path(cl) || start_dhcp(cl) ||
 	    ev_on_signal(cl->loop, SIGINT, on_signal, cl) ||
 	    ev_on_signal(cl->loop, SIGTERM, on_signal, cl))
 		goto out;
@@ -494,8 +518,9 @@ int client_run(const struct conf *c)
 		 (unsigned long long)cl->packets_in,
 		 (unsigned long long)tunnel_client_stats(cl->tunnel)
 			 ->handshakes);
-	ret = 0;
+	ret = cl->failed;
 out:
+	dhcpd_stop(cl->dhcpd);
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);
