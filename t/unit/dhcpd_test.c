@@ -48,8 +48,10 @@ static void defaults(void)
 	conf_free(&c);
 	ok(load(&c, "\"dhcp\": {\"lease_time\": 60}"),
 	   "a lease shorter than dnsmasq's 2 minutes is refused");
+	conf_free(&c);
 	ok(load(&c, "\"dhcp\": {\"enabled\": \"yes\"}"),
 	   "dhcp.enabled is a boolean");
+	conf_free(&c);
 }
 
 static void accepted(const char *extra)
@@ -57,10 +59,9 @@ static void accepted(const char *extra)
 	struct conf c;
 	char why[256] = "";
 
-	if (!ok(!load(&c, extra), "loads: %s", extra))
-		return;
-	is(dhcpd_check(&c.client, why, sizeof(why)), 0, "accepted: %s %s",
-	   extra, why);
+	if (ok(!load(&c, extra), "loads: %s", extra))
+		is(dhcpd_check(&c.client, why, sizeof(why)), 0,
+		   "accepted: %s %s", extra, why);
 	conf_free(&c);
 }
 
@@ -69,10 +70,11 @@ static void refused(const char *extra, const char *reason)
 	struct conf c;
 	char why[256] = "";
 
-	if (!ok(!load(&c, extra), "loads: %s", extra))
-		return;
-	is(dhcpd_check(&c.client, why, sizeof(why)), -1, "refused: %s", extra);
-	has_str(why, reason, "  because %s", reason);
+	if (ok(!load(&c, extra), "loads: %s", extra)) {
+		is(dhcpd_check(&c.client, why, sizeof(why)), -1, "refused: %s",
+		   extra);
+		has_str(why, reason, "  because %s", reason);
+	}
 	conf_free(&c);
 }
 
