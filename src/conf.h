@@ -63,6 +63,9 @@ struct conf_client {
 	struct conf_list routes; /* struct prefix */
 	struct addr dns_server;	 /* family 0: what the server announces */
 	int dns_method;		 /* enum conf_dns_method */
+	bool dhcp_enabled;	 /* dnsmasq for the phone (dhcpd.c) */
+	struct prefix dhcp_pool; /* the leases, inside 169.254.0.0/16 */
+	int64_t dhcp_lease_time; /* seconds */
 };
 
 enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };

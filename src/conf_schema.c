@@ -50,6 +50,17 @@ static const struct conf_field prefix_item[] = {
 	END
 };
 
+static const struct conf_field client_dhcp[] = {
+	{ .name = "enabled", .type = CONF_BOOL,
+	  .offset = OFF(client.dhcp_enabled), .def = "false" },
+	{ .name = "pool", .type = CONF_PREFIX, .offset = OFF(client.dhcp_pool),
+	  .def = "\"169.254.200.0/24\"" },
+	{ .name = "lease_time", .type = CONF_INT,
+	  .offset = OFF(client.dhcp_lease_time), .def = "3600", .min = 120,
+	  .max = 86400 },
+	END
+};
+
 static const struct conf_field client_fields[] = {
 	LOG_LEVEL_FIELD,
 	{ .name = "server_url", .type = CONF_URL,
@@ -71,6 +82,7 @@ static const struct conf_field client_fields[] = {
 	  .def = "[\"0.0.0.0/0\"]", .min = 0, .max = 1024,
 	  .fields = prefix_item, .item_size = sizeof(struct prefix) },
 	{ .name = "dns", .type = CONF_OBJECT, .fields = client_dns },
+	{ .name = "dhcp", .type = CONF_OBJECT, .fields = client_dhcp },
 	END
 };
 

@@ -11,6 +11,7 @@
  * Wi-Fi interface while it runs), the phone's page connects, and every
  * new connection from the page (a reload, a new phone) replaces the old
  * one and resumes the session. With udp:// the client dials the server.
+ * With "dhcp" enabled it also runs dnsmasq for the phone (dhcpd.c).
  *
  * The TUN's address, MTU and routes come from the server's assignment in
  * the handshake; everything added to the host is undone on exit. Each
@@ -28,6 +29,7 @@
 #include "client_dns.h"
 #include "client_state.h"
 #include "client_status.h"
+#include "dhcpd.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
@@ -92,7 +94,7 @@ struct client {
 	bool tun_paused;
 	struct netcfg *nc;
 	bool configured; /* TUN address and routes are set */
-	bool failed;	 /* could not set them: stop, exit 1 */
+	bool failed;	 /* stopped by a failure, not a signal: exit 1 */
 	uint16_t mss;	 /* TCP MSS that fits the tunnel */
 	char origin[80]; /* our own page's origin */
 	uint8_t buf[PKT_MAX];
@@ -102,6 +104,7 @@ struct client {
 	uint64_t unreachables; /* ICMP host unreachable written */
 	struct client_state state;
 	struct status *status;
+	struct dhcpd *dhcpd; /* the phone's DHCP server, if configured */
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -453,6 +456,24 @@ static int start_path(struct client *cl)
 	return cl->t ? 0 : -1;
 }
 
+/* dnsmasq ended by itself: the client does not run without it (dhcpd.c) */
+static void on_dhcpd_died(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->failed = true;
+	ev_loop_stop(cl->loop);
+}
+
+/* DHCP for the phone, on the interface that has the listen address now */
+static int start_dhcp(struct client *cl)
+{
+	if (!cl->cf->dhcp_enabled)
+		return 0;
+	cl->dhcpd = dhcpd_start(cl->loop, cl->cf, on_dhcpd_died, cl);
+	return cl->dhcpd ? 0 : -1;
+}
+
 static int start_tunnel(struct client *cl)
 {
 	const struct conf_client *cf = cl->cf;
@@ -517,16 +538,17 @@ static struct netcfg *open_netcfg(void)
 static int undo_leftovers(struct netcfg *nc)
 {
 	char what[1024];
+	int d = dhcpd_cleanup();
 	int n = netcfg_cleanup(nc, what, sizeof(what));
 
 	if (*what)
 		log_info("client: undoing what a previous run left: %s", what);
-	if (n < 0) {
+	if (n < 0 || d < 0) {
 		log_error("client: could not undo everything a previous run "
 			  "left (see above)");
 		return -1;
 	}
-	return n;
+	return n + d;
 }
 
 /**
@@ -570,10 +592,11 @@ int client_run(const struct conf *c)
 	cl->cf = &c->client;
 	cl->loop = ev_loop_new();
 	cl->nc = open_netcfg();
-	if (!cl->loop || !cl->nc ||
+	if (!cl->loop || !cl->nc || dhcpd_conf_ok(cl->cf) ||
 	    ratelimit_init(&cl->icmp_limit, ICMP_RATE, ICMP_BURST,
-			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) || undo_leftovers(cl->nc) < 0 ||
-	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
+			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
+	    undo_leftovers(cl->nc) < 0 || runstate_mkdir() ||
+	    start_tunnel(cl) || start_path(cl) || start_dhcp(cl) ||
 	    status_start(cl->loop, &cl->cf->status_listen, status_json, cl,
 			 &cl->status) ||
 	    ev_stop_on_signals(cl->loop, "client"))
@@ -588,6 +611,7 @@ int client_run(const struct conf *c)
 		 (unsigned long long)cl->unreachables);
 out:
 	status_free(cl->status);
+	dhcpd_stop(cl->dhcpd);
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);

@@ -43,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for tool in ip timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
-	nc ss sha256sum /usr/bin/python3; do
+	nc ss sha256sum /usr/bin/python3 busybox; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
 		exit 1
