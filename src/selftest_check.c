@@ -89,7 +89,7 @@ static int listen_child(const struct selftest_check *c, int in, int go,
 		} else if (buf[i] == 'P' || buf[i] == 'F') {
 			*verdict = buf[i];
 		} else if (buf[i] == 's') {
-			int ok = c->step && !c->step(c->arg, ++*steps);
+			int ok = c->step && !c->step(c->step_arg, ++*steps);
 
 			if (write(go, ok ? "1" : "0", 1) != 1)
 				return -1;
@@ -135,6 +135,9 @@ void selftest_check_run(const struct selftest_check *c,
 	pid = selftest_proc_fork(c->nsfd, NULL, false);
 	if (!pid)
 		child(c, res[1], go[0]);
+	if (pid < 0)
+		snprintf(o->figure, sizeof(o->figure), "fork: %s",
+			 strerror(errno));
 	close(res[1]);
 	close(go[0]);
 	while (pid > 0 && !selftest_proc_signalled()) {
@@ -155,7 +158,7 @@ void selftest_check_run(const struct selftest_check *c,
 	else if (!verdict && selftest_probe_now() >= deadline)
 		snprintf(o->figure, sizeof(o->figure), "timed out after %d s",
 			 c->timeout_s);
-	else if (!verdict)
+	else if (!verdict && pid > 0)
 		died(o, status, c->timeout_s);
 	selftest_check_end(o, verdict == 'P' && !selftest_proc_signalled());
 }

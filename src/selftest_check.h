@@ -27,8 +27,9 @@ struct selftest_check {
 	int nsfd;
 	int timeout_s;
 	int (*run)(void *arg, char *figure);
-	int (*step)(void *arg, int n);
 	void *arg;
+	int (*step)(void *step_arg, int n);
+	void *step_arg;
 };
 
 void selftest_check_begin(struct selftest_outcome *o, const char *name);

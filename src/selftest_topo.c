@@ -395,6 +395,7 @@ static bool running(pid_t pid)
 {
 	char path[64], cmd[4096];
 	bool role = false, cleanup = false;
+	const char *prev = "";
 	int fd;
 	ssize_t len;
 
@@ -408,9 +409,12 @@ static bool running(pid_t pid)
 		return false;
 	cmd[len] = '\0';
 	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(cmd + i) + 1) {
-		role |= !strcmp(cmd + i, "--role=selftest") ||
-			!strcmp(cmd + i, "selftest");
-		cleanup |= !strcmp(cmd + i, "--cleanup");
+		const char *arg = cmd + i;
+
+		role |= !strcmp(arg, "--role=selftest") ||
+			(!strcmp(prev, "--role") && !strcmp(arg, "selftest"));
+		cleanup |= !strcmp(arg, "--cleanup");
+		prev = arg;
 	}
 	return role && !cleanup;
 }
