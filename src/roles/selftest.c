@@ -35,7 +35,7 @@
 #include "selftest_topo.h"
 
 #define PAYLOAD_BYTES (32u << 20)
-#define READY_S	      10   /* to listen, or for a tunnel to come up */
+#define READY_S	      15   /* to listen, or for a tunnel to come up */
 #define STOP_MS	      5000 /* for a role to exit on SIGTERM */
 #define PHONE_GONE_MS 1000 /* how long the relay stays dead */
 #define LOG_LINES     12   /* of each log, after a failure */
@@ -430,24 +430,31 @@ static void show_logs(const struct selftest *st)
 /* --keep: how to explore, and how to remove it all */
 static void explain(const struct selftest *st)
 {
-	char l[32], s[32], i[32];
+	static const struct {
+		enum selftest_host host;
+		const char *cmd, *what;
+	} tips[] = {
+		{SELFTEST_LAPTOP, "ping " SELFTEST_INTERNET_ADDR,
+		 "through tether"},
+		{SELFTEST_LAPTOP, "ip route show table all", "the full tunnel"},
+		{SELFTEST_LAPTOP, "bash", "a shell on the laptop"},
+		{SELFTEST_SERVER, "nft list ruleset", "the server's guard"},
+		{SELFTEST_INTERNET, "ss -ltun", "the built-in services"},
+	};
 
-	selftest_topo_ns(st->run, SELFTEST_LAPTOP, l, sizeof(l));
-	selftest_topo_ns(st->run, SELFTEST_SERVER, s, sizeof(s));
-	selftest_topo_ns(st->run, SELFTEST_INTERNET, i, sizeof(i));
-	printf("\n--keep: everything stays up. To look around:\n"
-	       "  ip netns exec %s ping " SELFTEST_INTERNET_ADDR
-	       "          # through tether\n"
-	       "  ip netns exec %s ip route show table all  # the full tunnel\n"
-	       "  ip netns exec %s bash                     # a shell on the "
-	       "laptop\n"
-	       "  ip netns exec %s nft list ruleset         # the server's "
-	       "guard\n"
-	       "  ip netns exec %s ss -ltun                 # the services\n"
-	       "  ip netns list\n"
-	       "configs and logs: %s/\n"
+	printf("\n--keep: everything stays up. To look around:\n");
+	for (size_t i = 0; i < sizeof(tips) / sizeof(tips[0]); i++) {
+		char ns[32], line[128];
+
+		snprintf(
+			line, sizeof(line), "ip netns exec %s %s",
+			selftest_topo_ns(st->run, tips[i].host, ns, sizeof(ns)),
+			tips[i].cmd);
+		printf("  %-56s # %s\n", line, tips[i].what);
+	}
+	printf("configs and logs: %s/\n"
 	       "to remove it all: tether --role=selftest --cleanup\n",
-	       l, l, l, s, i, st->dir);
+	       st->dir);
 }
 
 /* Stop every process (the phone first), remove the run's footprint */
