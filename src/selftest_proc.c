@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "runstate.h"
 #include "selftest_proc.h"
 
 #define POLL_MS 10
@@ -83,17 +84,46 @@ int selftest_proc_sleep(int ms)
 }
 
 /*
- * As `ip netns exec` does: a mount namespace of our own, whose /sys is the
- * network namespace's (sysfs shows the namespace that mounted it)
+ * A resolv.conf of the child's own over /etc/resolv.conf, in the run's
+ * directory, as `ip netns exec` mounts /etc/netns/NAME/resolv.conf: a
+ * client sets the laptop's resolver there, never the host's
  */
-static int own_sysfs(void)
+static int own_resolv_conf(void)
+{
+	static const char text[] = "# a selftest namespace's resolv.conf\n"
+				   "nameserver 192.0.2.53\n";
+	char path[128];
+	int fd;
+
+	if (access("/etc/resolv.conf", F_OK))
+		return 0; /* nothing of the host's to shadow */
+	snprintf(path, sizeof(path), RUNSTATE_DIR "/selftest.%d/resolv.conf.%d",
+		 (int)selftest_pid, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL);
+}
+
+/*
+ * As `ip netns exec` does: a mount namespace of our own, whose /sys is the
+ * network namespace's (sysfs shows the namespace that mounted it), and
+ * whose /etc/resolv.conf is the child's own
+ */
+static int own_mounts(void)
 {
 	if (unshare(CLONE_NEWNS) ||
 	    mount("", "/", NULL, MS_SLAVE | MS_REC, NULL))
 		return -1;
 	if (umount2("/sys", MNT_DETACH) && errno != EINVAL)
 		return -1;
-	return mount("sysfs", "/sys", "sysfs", 0, NULL);
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL))
+		return -1;
+	return own_resolv_conf();
 }
 
 static int redirect(const char *log)
@@ -122,7 +152,7 @@ static int enter(int nsfd, const char *log, bool daemon)
 	    (prctl(PR_SET_PDEATHSIG, daemon ? SIGTERM : SIGKILL) ||
 	     getppid() != selftest_pid))
 		return -1;
-	if (setns(nsfd, CLONE_NEWNET) || own_sysfs())
+	if (setns(nsfd, CLONE_NEWNET) || own_mounts())
 		return -1;
 	return log ? redirect(log) : 0;
 }

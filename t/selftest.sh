@@ -33,13 +33,16 @@ done
 hosts="laptop laptop2 phone server internet"
 checks="handshake|tcp fetch|bulk transfer|udp echo|dns|ping|relay resume|second laptop|egress policy"
 
-# host_state - the host's own addresses, routes and nftables tables
+# host_state - the host's own addresses, routes, nftables tables and
+# resolver
 host_state() {
 	ip -o addr show | awk '{ print $2, $3, $4 }'
 	ip route show table all | grep -v '^local\|^broadcast' || true
 	nft list tables
+	cat /etc/resolv.conf 2>/dev/null || true
 }
 host_state >"$TMP/host.before"
+cat /etc/resolv.conf >"$TMP/resolv.before" 2>/dev/null || true
 
 # start NAME ARG... - a selftest in the background, its output in
 # $TMP/NAME.out; $pid is timeout(1)'s, which passes signals on
@@ -127,7 +130,7 @@ nothing_left() {
 	host_state >"$TMP/host.after"
 	diff "$TMP/host.before" "$TMP/host.after" | sed 's/^/#   /'
 	cmp -s "$TMP/host.before" "$TMP/host.after"
-	ok $? "$1 the host's addresses, routes and nftables tables are as before"
+	ok $? "$1 the host's addresses, routes, nft tables, resolv.conf as before"
 }
 
 # (a) a plain run: every check passes, the summary says so, exit 0
@@ -212,6 +215,8 @@ says keep "ip netns exec tst$id-laptop ping 203.0.113.2"
 ok $? "(e) it prints the commands to look around"
 says keep "tether --role=selftest --cleanup"
 ok $? "(e) and how to remove it all"
+cmp -s /etc/resolv.conf "$TMP/resolv.before"
+ok $? "(e) the kept laptop's client left the host's resolv.conf alone"
 run timeout 10 ip netns exec "tst$id-laptop" ping -c 1 -W 5 203.0.113.2
 expect_rc 0 "(e) the kept laptop pings the internet through tether"
 run "$TETHER" --role=selftest --cleanup

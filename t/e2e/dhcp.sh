@@ -183,7 +183,7 @@ check "the phone opens the client's WebSocket on 169.254.134.89:6354" \
 	ws_handshake
 check "  which switches protocols" says_out '101 Switching Protocols'
 check "the client saw the phone connect from $ip" \
-	wait_for laptop "grep -q 'client: $ip:[0-9]* connected' \
+	wait_for laptop "grep -q 'phone $ip:[0-9]* connected' \
 		'$TMP/client-laptop.log'"
 check "dnsmasq's lease file holds the phone" grep -q " $ip " "$leases"
 check "the client's log has dnsmasq's lines" \
