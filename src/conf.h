@@ -47,6 +47,7 @@ struct conf_client {
 	struct conf_key server_public_key;
 	struct endpoint listen;
 	char *interface; /* NULL: do not add the listen address */
+	char *webapp;	 /* the phone's page; NULL: serve none */
 	char *tun_name;
 	int64_t tun_mtu;
 	struct conf_list routes; /* struct prefix */

@@ -11,6 +11,7 @@
  * Wi-Fi interface while it runs), the phone's page connects, and every
  * new connection from the page (a reload, a new phone) replaces the old
  * one and resumes the session. With udp:// the client dials the server.
+ * The page itself is served on the same address (phone_page.c).
  *
  * The TUN's address, MTU and routes come from the server's assignment in
  * the handshake; everything added to the host is undone on exit. Each
@@ -29,6 +30,7 @@
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
+#include "phone_page.h"
 #include "pkt.h"
 #include "roles.h"
 #include "runstate.h"
@@ -79,7 +81,7 @@ struct client {
 	struct netcfg *nc;
 	bool configured; /* TUN address and routes are set */
 	uint16_t mss;	 /* TCP MSS that fits the tunnel */
-	char origin[80]; /* our own page's origin */
+	char *page_info; /* the phone page's settings (JSON) */
 	uint8_t buf[PKT_MAX];
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
@@ -254,15 +256,15 @@ static const struct tunnel_client_handlers tunnel_handlers = {
 	.dead = on_dead,
 };
 
-/* Only our own page (or the C relay, which sends no Origin) may connect */
+/* Only a tether page (or the C relay, which sends no Origin) may connect */
 static bool on_admit(struct tconn *c, const char *origin, void *user)
 {
 	struct client *cl = user;
 
-	if (!origin || !strcmp(origin, cl->origin))
+	if (phone_page_origin_ok(cl->cf, origin))
 		return true;
-	log_info("client: refused %s: Origin %s is not our page", tconn_name(c),
-		 origin);
+	log_info("client: refused %s: Origin %s is not a tether page",
+		 tconn_name(c), origin);
 	return false;
 }
 
@@ -360,6 +362,8 @@ static int start_path(struct client *cl)
 		.kind = TRANSPORT_WEBSOCKET,
 		.listen = &cl->cf->listen,
 		.path = "/websocket",
+		.static_dir = cl->cf->webapp,
+		.info_path = PHONE_PAGE_INFO_PATH,
 		.max_message = WS_MAX_MESSAGE,
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
@@ -368,8 +372,6 @@ static int start_path(struct client *cl)
 	};
 	char ep[ADDR_STRLEN];
 
-	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
-		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
 	if (u->scheme == URL_UDP) {
 		tp = (struct transport_params){
 			.kind = TRANSPORT_UDP,
@@ -382,6 +384,10 @@ static int start_path(struct client *cl)
 	}
 	if (add_listen_address(cl))
 		return -1;
+	phone_page_check(cl->cf);
+	cl->page_info = phone_page_info(cl->cf);
+	tp.info_json = cl->page_info;
+	endpoint_format(&cl->cf->listen, ep, sizeof(ep));
 	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
 	if (cl->t)
 		log_info("client: waiting for the phone at http://%s/", ep);
@@ -505,6 +511,7 @@ out:
 	netcfg_close(cl->nc);
 	tun_close(cl->tun);
 	ev_loop_free(cl->loop);
+	free(cl->page_info);
 	free(cl);
 	return ret;
 }

@@ -497,7 +497,9 @@ start_server() {
 }
 
 # start_client HOST KEYNAME URL ROUTE... - the client in HOST's namespace,
-# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake)
+# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake); it
+# listens on $client_listen (169.254.134.89:6354 unless set) and serves the
+# phone's page from the source tree
 start_client() {
 	local _h _k _url _routes
 	_h=$1 _k=$2 _url=$3
@@ -509,8 +511,9 @@ start_client() {
 		"server_url": "$_url",
 		"private_key": "$(key "$_k")",
 		"server_public_key": "$(pub server)",
-		"listen": "169.254.134.89:6354",
+		"listen": "${client_listen:-169.254.134.89:6354}",
 		"interface": "wifi0",
+		"webapp": "$SRCDIR/webapp",
 		"routes": [${_routes%, }]
 	}
 	EOF
