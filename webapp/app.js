@@ -31,6 +31,7 @@ const BACKOFF_MAX_MS = 30000;
 const CONNECT_TIMEOUT_MS = 15000;
 const INFO_TIMEOUT_MS = 5000;
 const SILENT_MS = 40000;
+const STABLE_MS = 10000; /* open this long: the backoff starts over */
 const MAX_BUFFERED = 1 << 20;
 const STORE_KEY = 'tether.laptops';
 
@@ -132,7 +133,6 @@ class Side {
 			this.state = 'open';
 			this.openedAt = this.lastHeard = now();
 			this.heard = false;
-			this.backoff = BACKOFF_MIN_MS;
 			this.why = '';
 			this.link.changed();
 		};
@@ -159,10 +159,15 @@ class Side {
 		this.down(why);
 	}
 
-	/* The socket is gone: retry after the backoff */
+	/* The socket is gone: retry after the backoff, which starts over
+	 * only after a socket that lasted (two pages taking turns on one
+	 * laptop back off rather than spin) */
 	down(why) {
 		if (this.state === 'stopped')
 			return;
+		if (this.openedAt && now() - this.openedAt > STABLE_MS)
+			this.backoff = BACKOFF_MIN_MS;
+		this.openedAt = 0;
 		const wait = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS,
 			this.backoff * (0.75 + Math.random() / 2)));
 		this.backoff = Math.min(BACKOFF_MAX_MS, this.backoff * 2);

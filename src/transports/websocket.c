@@ -527,7 +527,7 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		return 0;
 	case LWS_CALLBACK_HTTP:
-		if (is_info(wt, in, len))
+		if (pss && is_info(wt, in, len))
 			return info_headers(wt, wsi, pss);
 		break;
 	case LWS_CALLBACK_HTTP_WRITEABLE:

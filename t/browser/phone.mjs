@@ -13,6 +13,8 @@
 //   phone.mjs add PORT ADDRESS		add a laptop with the page's own form
 //   phone.mjs shot PORT FILE		save a screenshot of the page (PNG)
 //   phone.mjs stats PORT		print the page's counters (JSON)
+//   phone.mjs bare PORT nojs|nows	open the page again in a new tab
+//	without JavaScript, or without WebSocket; print what it says
 //
 // Every command but run attaches to the running Chromium over the DevTools
 // protocol and leaves it as it was. Exit status: 0, or 1 with the reason
@@ -82,7 +84,26 @@ async function attach(port) {
 		.find((p) => p.url().startsWith('http'));
 	if (!page)
 		throw new Error('Chromium shows no web page');
-	return { page, done: () => browser.close() };
+	return { browser, page, done: () => browser.close() };
+}
+
+// The page's own URL in a browser that lacks something: a tab of a new
+// profile without JavaScript, or one where the page finds no WebSocket.
+// Neither opens a socket, so the phone's page keeps its connections.
+async function bare(browser, url, what) {
+	const ctx = await browser.newContext({ javaScriptEnabled: what !== 'nojs' });
+	try {
+		const tab = await ctx.newPage();
+		if (what === 'nows')
+			await tab.addInitScript(() => delete window.WebSocket);
+		await tab.goto(url, { timeout: 20000 });
+		if (what === 'nows')
+			await tab.waitForFunction(() => !/Starting/.test(
+				document.querySelector('#unsupported').innerText));
+		return await tab.innerText('body');
+	} finally {
+		await ctx.close();
+	}
 }
 
 async function wait(page, selector, regex, seconds) {
@@ -108,7 +129,7 @@ async function main(argv) {
 	const [cmd, port, ...args] = argv;
 	if (cmd === 'run')
 		return run(port, args[0], args[1]);
-	const { page, done } = await attach(port);
+	const { browser, page, done } = await attach(port);
 	try {
 		switch (cmd) {
 		case 'wait':
@@ -131,6 +152,9 @@ async function main(argv) {
 		case 'stats':
 			console.log(JSON.stringify(await page.evaluate(
 				() => window.tether.links()), null, 1));
+			break;
+		case 'bare':
+			console.log(await bare(browser, page.url(), args[0]));
 			break;
 		default:
 			throw new Error('unknown command ' + cmd);

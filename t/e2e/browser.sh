@@ -129,6 +129,13 @@ check "the page shows both of the laptop's links connected" \
 	phone wait ".link" "Laptop\s+connected[^]*Server\s+connected"
 check "the page's hint says to keep it in front with the screen on" \
 	phone wait ".hint" "Keep this page in front with the screen on"
+check "the page says why the screen may sleep (no wake lock on http://)" \
+	phone wait "#wakelock" "set the screen timeout"
+check "the page in a browser without JavaScript" phone bare nojs
+expect_out "JavaScript is off" "says that JavaScript is off"
+check "the page in a browser without WebSocket" phone bare nows
+expect_out "This browser has no WebSocket support" \
+	"says that the browser has no WebSocket"
 check "curl on the laptop fetches 10 MiB through Chromium" \
 	laptop curl -sS -f -m 45 -o "$TMP/10M.got" http://203.0.113.2/10M.bin
 check "the download is nginx's file byte for byte" \
@@ -206,6 +213,8 @@ echo "# artifact: $ART/browser-two-laptops.png"
 
 # --- the same measurement through the C relay -----------------------------
 check "Chromium closes" stop phone
+echo "# phone.log (what the page said and did):"
+comment "$TMP/phone.log"
 start_relay
 check "the tunnel carries traffic through the C relay" \
 	wait_for laptop "ping -c 1 -W 1 203.0.113.2"
