@@ -89,7 +89,9 @@ class Side {
 		this.name = name; /* "laptop" or "server" */
 		this.ws = null;
 		this.state = 'connecting'; /* open, down, stopped */
-		this.why = '';
+		this.downSince = 0; /* when it was lost, or first failed */
+		this.cause = ''; /* why, then */
+		this.why = ''; /* why the last attempt failed */
 		this.backoff = BACKOFF_MIN_MS;
 		this.timer = 0;
 		this.retryAt = 0;
@@ -133,7 +135,8 @@ class Side {
 			this.state = 'open';
 			this.openedAt = this.lastHeard = now();
 			this.heard = false;
-			this.why = '';
+			this.downSince = 0;
+			this.cause = this.why = '';
 			this.link.changed();
 		};
 		ws.onmessage = (ev) => {
@@ -172,6 +175,10 @@ class Side {
 			this.backoff * (0.75 + Math.random() / 2)));
 		this.backoff = Math.min(BACKOFF_MAX_MS, this.backoff * 2);
 		this.state = 'down';
+		if (!this.downSince) {
+			this.downSince = now();
+			this.cause = why;
+		}
 		this.why = why;
 		this.retryAt = now() + wait;
 		this.timer = setTimeout(() => this.connect(), wait);
@@ -313,6 +320,17 @@ class Link {
 
 /* --- what the page shows -------------------------------------------- */
 
+/* "down for 12 s: connection lost (code 1006); last try: ..." */
+function downText(side) {
+	if (!side.downSince)
+		return '';
+	let t = 'down for ' + fmtDuration(now() - side.downSince) + ': ' +
+		side.cause;
+	if (side.why !== side.cause)
+		t += '; last try: ' + side.why;
+	return t;
+}
+
 function renderSide(el, side) {
 	const state = el.querySelector('.state');
 	const detail = el.querySelector('.detail');
@@ -324,11 +342,11 @@ function renderSide(el, side) {
 		break;
 	case 'connecting':
 		state.textContent = 'connecting\u2026';
-		detail.textContent = side.why ? 'last: ' + side.why : '';
+		detail.textContent = downText(side);
 		break;
 	case 'down':
 		state.textContent = 'down';
-		detail.textContent = side.why + '; retrying in ' +
+		detail.textContent = downText(side) + '; retrying in ' +
 			fmtDuration(Math.max(0, side.retryAt - now()));
 		break;
 	default:
