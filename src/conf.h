@@ -58,6 +58,7 @@ struct conf_client {
 	/* GET /status; family 0: none */
 	struct endpoint status_listen;
 	char *interface; /* NULL: do not add the listen address */
+	char *webapp;	 /* the phone's page; NULL: serve none */
 	char *tun_name;
 	int64_t tun_mtu;
 	struct conf_list routes; /* struct prefix */

@@ -77,6 +77,8 @@ static const struct conf_field client_fields[] = {
 	{ .name = "interface", .type = CONF_STRING,
 	  .offset = OFF(client.interface), .def = "null", .nullable = true,
 	  .max = 15 },
+	{ .name = "webapp", .type = CONF_STRING, .offset = OFF(client.webapp),
+	  .def = "\"" PKGDATADIR "/webapp\"", .nullable = true, .max = 4096 },
 	{ .name = "tun", .type = CONF_OBJECT, .fields = client_tun },
 	{ .name = "routes", .type = CONF_LIST, .offset = OFF(client.routes),
 	  .def = "[\"0.0.0.0/0\"]", .min = 0, .max = 1024,

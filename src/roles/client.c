@@ -12,6 +12,7 @@
  * new connection from the page (a reload, a new phone) replaces the old
  * one and resumes the session. With udp:// the client dials the server.
  * With "dhcp" enabled it also runs dnsmasq for the phone (dhcpd.c).
+ * The page itself is served on the same address (phone_page.c).
  *
  * The TUN's address, MTU and routes come from the server's assignment in
  * the handshake; everything added to the host is undone on exit. Each
@@ -33,6 +34,7 @@
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
+#include "phone_page.h"
 #include "pkt.h"
 #include "ratelimit.h"
 #include "roles.h"
@@ -96,7 +98,7 @@ struct client {
 	bool configured; /* TUN address and routes are set */
 	bool failed;	 /* stopped by a failure, not a signal: exit 1 */
 	uint16_t mss;	 /* TCP MSS that fits the tunnel */
-	char origin[80]; /* our own page's origin */
+	char *page_info; /* the phone page's settings (JSON) */
 	uint8_t buf[PKT_MAX];
 	struct ratelimit icmp_limit;
 	uint64_t drops[CLIENT_DROP__COUNT];
@@ -326,15 +328,15 @@ static const struct tunnel_client_handlers tunnel_handlers = {
 	.heard = on_heard,
 };
 
-/* Only our own page (or the C relay, which sends no Origin) may connect */
+/* Only a tether page (or the C relay, which sends no Origin) may connect */
 static bool on_admit(struct tconn *c, const char *origin, void *user)
 {
 	struct client *cl = user;
 
-	if (!origin || !strcmp(origin, cl->origin))
+	if (phone_page_origin_ok(cl->cf, origin))
 		return true;
-	log_info("client: refused %s: Origin %s is not our page", tconn_name(c),
-		 origin);
+	log_info("client: refused %s: Origin %s is not a tether page",
+		 tconn_name(c), origin);
 	return false;
 }
 
@@ -423,6 +425,8 @@ static int start_path(struct client *cl)
 		.kind = TRANSPORT_WEBSOCKET,
 		.listen = &cl->cf->listen,
 		.path = "/websocket",
+		.static_dir = cl->cf->webapp,
+		.info_path = PHONE_PAGE_INFO_PATH,
 		.max_message = WS_MAX_MESSAGE,
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
@@ -431,8 +435,6 @@ static int start_path(struct client *cl)
 	};
 	char ep[ADDR_STRLEN], where[ADDR_STRLEN + 16];
 
-	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
-		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
 	if (u->scheme == URL_UDP) {
 		tp = (struct transport_params){
 			.kind = TRANSPORT_UDP,
@@ -449,6 +451,10 @@ static int start_path(struct client *cl)
 	}
 	if (add_listen_address(cl))
 		return -1;
+	phone_page_check(cl->cf);
+	cl->page_info = phone_page_info(cl->cf);
+	tp.info_json = cl->page_info;
+	endpoint_format(&cl->cf->listen, ep, sizeof(ep));
 	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
 	snprintf(where, sizeof(where), "http://%s/", ep);
 	if (cl->t)
@@ -621,6 +627,7 @@ out:
 	netcfg_close(cl->nc);
 	tun_close(cl->tun);
 	ev_loop_free(cl->loop);
+	free(cl->page_info);
 	free(cl);
 	return ret;
 }

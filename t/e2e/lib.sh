@@ -508,8 +508,10 @@ start_server() {
 }
 
 # start_client HOST KEYNAME URL ROUTE... - the client in HOST's namespace,
-# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake), and
-# the keys in $client_json if set ('"dns": {...}')
+# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake); it
+# listens on $client_listen (169.254.134.89:6354 unless set), serves the
+# phone's page from the source tree, and adds the keys in $client_json if
+# set ('"dns": {...}')
 start_client() {
 	local _h _k _url _routes
 	_h=$1 _k=$2 _url=$3
@@ -521,8 +523,9 @@ start_client() {
 		"server_url": "$_url",
 		"private_key": "$(key "$_k")",
 		"server_public_key": "$(pub server)",
-		"listen": "169.254.134.89:6354",
+		"listen": "${client_listen:-169.254.134.89:6354}",
 		"interface": "wifi0",
+		"webapp": "$SRCDIR/webapp",
 		"routes": [${_routes%, }]${client_json:+,
 		$client_json}
 	}
