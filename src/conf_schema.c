@@ -106,6 +106,8 @@ static const struct conf_field server_nat[] = {
 	  .offset = OFF(server.nat_mappings_per_client), .def = "1024",
 	  .min = 1, .max = 65535 },
 	{ .name = "timeouts", .type = CONF_OBJECT, .fields = nat_timeouts },
+	{ .name = "pool", .type = CONF_PREFIX, .offset = OFF(server.nat_pool),
+	  .def = "\"10.78.0.0/16\"" },
 	END
 };
 

@@ -33,7 +33,7 @@ struct role {
 static const struct role roles[] = {
 	{"client", client_run, client_cleanup},
 	{"relay", relay_run, NULL},
-	{"server", server_run, NULL},
+	{"server", server_run, server_cleanup},
 	{NULL, NULL, NULL},
 };
 
@@ -91,7 +91,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
-		"       tether --cleanup --role=client\n"
+		"       tether --cleanup --role=client|server\n"
 		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
 		"\n"
@@ -110,8 +110,8 @@ static void usage(FILE *out)
 		"defaults filled in\n"
 		"                    (roles with a config: client, server, "
 		"relay)\n"
-		"  --cleanup         undo what a client that died left on the "
-		"host\n"
+		"  --cleanup         undo what a client or server that died "
+		"left on the host\n"
 		"  -v, --verbose     log at debug level\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
@@ -249,7 +249,8 @@ static int run_role(const struct options *o)
 		return usage_error("unknown role '%s'", o->role);
 	/* no config: it may be gone or broken since the run that died */
 	if (o->cleanup && !r->cleanup)
-		return usage_error("--cleanup is for the client role");
+		return usage_error("--cleanup is for the client and "
+				   "server roles");
 	if (o->cleanup)
 		return r->cleanup();
 	if (conf_role_parse(o->role, &cr))

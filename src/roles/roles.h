@@ -9,5 +9,6 @@ int client_run(const struct conf *c);
 int client_cleanup(void);
 int relay_run(const struct conf *c);
 int server_run(const struct conf *c);
+int server_cleanup(void);
 
 #endif
