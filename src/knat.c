@@ -246,13 +246,20 @@ static bool overlap(const struct prefix *a, const struct prefix *b)
 				: prefix_contains(b, &a->addr);
 }
 
-/* The pool may not hold a client's inner address: say which one does */
-static int check_pool(const struct conf_server *cf)
+/* What kernel mode cannot do, and a pool that holds a client's inner
+ * address, are refused: say what */
+static int check_config(const struct conf_server *cf)
 {
 	const struct conf_peer *peers = cf->clients.v;
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 	const struct prefix *clash = NULL;
 
+	if (cf->nat_filtering == CONF_FILTER_ENDPOINT) {
+		log_error("knat: nat.filtering \"endpoint-independent\" is "
+			  "not available in kernel mode (Linux lets in only "
+			  "the endpoint a flow was sent to)");
+		return -1;
+	}
 	if (cf->nat_pool.addr.family != AF_INET) {
 		log_error("knat: nat.pool %s is not an IPv4 prefix",
 			  prefix_format(&cf->nat_pool, a, sizeof(a)));
@@ -371,7 +378,7 @@ struct knat *knat_open(struct ev_loop *l, const struct conf_server *cf,
 	const char *why = NULL;
 	char a[ADDR_STRLEN];
 
-	if (!k || check_pool(cf))
+	if (!k || check_config(cf))
 		goto err;
 	k->loop = l;
 	k->deliver = deliver;
