@@ -4,12 +4,16 @@
  * Theory of operation. The pool's usable addresses (all but the network
  * and broadcast address of a prefix up to /30, at most KNAT_POOL_MAX of
  * them) are numbered from 0. A session takes an address when it first
- * sends and gives it back when it ends. Free addresses wait in a FIFO
- * ring, so the address given back longest ago is handed out next: the
- * kernel may still track flows of a session that ended (until their
- * conntrack timeouts), and their replies would reach whoever holds the
- * address next. Lookups both ways are array indexing: session to address
- * for packets going out, address to session for packets coming back.
+ * sends and gives it back when it ends. The kernel may still track flows
+ * of a session that ended (until their conntrack timeouts, also across a
+ * restart of the server), and their replies go to whoever holds the
+ * address next, so session N takes address N whenever that is free: a
+ * client keeps its address, and with a pool as large as the client list
+ * no address ever passes to another client. Sessions beyond the pool's
+ * size take the free address given back longest ago: free addresses wait
+ * in a FIFO list (doubly linked, so one can leave from the middle).
+ * Lookups both ways are array indexing: session to address for packets
+ * going out, address to session for packets coming back.
  *
  * The rewrites change the client's inner address to its pool address in
  * the source of outbound packets (and in the destination of the packet an
@@ -29,9 +33,35 @@ struct knat_pool {
 	uint32_t nsessions;
 	uint32_t *addr_of; /* session -> address index + 1, 0: none */
 	uint32_t *owner;   /* address index -> session + 1, 0: free */
-	uint32_t *ring;	   /* free address indexes, oldest first */
-	uint32_t head, nfree;
+	uint32_t *next;	   /* free list, oldest first; @size ends it */
+	uint32_t *prev;
+	uint32_t head, tail, nfree;
 };
+
+static void list_remove(struct knat_pool *p, uint32_t i)
+{
+	if (p->prev[i] == p->size)
+		p->head = p->next[i];
+	else
+		p->next[p->prev[i]] = p->next[i];
+	if (p->next[i] == p->size)
+		p->tail = p->prev[i];
+	else
+		p->prev[p->next[i]] = p->prev[i];
+	p->nfree--;
+}
+
+static void list_append(struct knat_pool *p, uint32_t i)
+{
+	p->next[i] = p->size;
+	p->prev[i] = p->tail;
+	if (p->tail == p->size)
+		p->head = i;
+	else
+		p->next[p->tail] = i;
+	p->tail = i;
+	p->nfree++;
+}
 
 /**
  * knat_pool_new() - a pool of addresses for sessions 0..@nsessions-1
@@ -65,14 +95,15 @@ struct knat_pool *knat_pool_new(const struct prefix *pool, uint32_t nsessions,
 	p->nsessions = nsessions;
 	p->addr_of = calloc(nsessions ? nsessions : 1, sizeof(*p->addr_of));
 	p->owner = calloc(p->size, sizeof(*p->owner));
-	p->ring = calloc(p->size, sizeof(*p->ring));
-	if (!p->addr_of || !p->owner || !p->ring) {
+	p->next = calloc(p->size, sizeof(*p->next));
+	p->prev = calloc(p->size, sizeof(*p->prev));
+	if (!p->addr_of || !p->owner || !p->next || !p->prev) {
 		knat_pool_free(p);
 		return NULL;
 	}
+	p->head = p->tail = p->size;
 	for (uint32_t i = 0; i < p->size; i++)
-		p->ring[i] = i;
-	p->nfree = p->size;
+		list_append(p, i);
 	return p;
 }
 
@@ -106,6 +137,9 @@ uint32_t knat_pool_addr(const struct knat_pool *p, uint32_t session)
  * @p:		the pool
  * @session:	the session
  *
+ * A session takes the address of its own number if that is free, else
+ * the one given back longest ago.
+ *
  * Return: the address, network order; 0 if the pool is used up (or
  * @session is out of range)
  */
@@ -119,9 +153,8 @@ uint32_t knat_pool_take(struct knat_pool *p, uint32_t session)
 		return knat_pool_addr(p, session);
 	if (!p->nfree)
 		return 0;
-	index = p->ring[p->head];
-	p->head = (p->head + 1) % p->size;
-	p->nfree--;
+	index = session < p->size && !p->owner[session] ? session : p->head;
+	list_remove(p, index);
 	p->owner[index] = session + 1;
 	p->addr_of[session] = index + 1;
 	return addr_at(p, index);
@@ -132,8 +165,8 @@ uint32_t knat_pool_take(struct knat_pool *p, uint32_t session)
  * @p:		the pool
  * @session:	the session
  *
- * The address goes to the end of the free ring: it is handed out again
- * after every other free address.
+ * The address goes to the end of the free list: to a session other than
+ * its own it is handed out after every other free address.
  *
  * Return: the address it held (network order), 0 if none
  */
@@ -146,8 +179,7 @@ uint32_t knat_pool_release(struct knat_pool *p, uint32_t session)
 	index = p->addr_of[session] - 1;
 	p->addr_of[session] = 0;
 	p->owner[index] = 0;
-	p->ring[(p->head + p->nfree) % p->size] = index;
-	p->nfree++;
+	list_append(p, index);
 	return addr_at(p, index);
 }
 
@@ -176,7 +208,8 @@ void knat_pool_free(struct knat_pool *p)
 		return;
 	free(p->addr_of);
 	free(p->owner);
-	free(p->ring);
+	free(p->next);
+	free(p->prev);
 	free(p);
 }
 
