@@ -99,6 +99,7 @@ struct conf_server {
 	int64_t nat_tcp_established_timeout;
 	int64_t nat_tcp_transitory_timeout;
 	int64_t nat_icmp_timeout;
+	struct prefix nat_pool; /* kernel mode: one address per session */
 	char *egress_interface;	       /* NULL: the default route's */
 	struct addr egress_address;    /* family 0: the interface's */
 	struct conf_list egress_allow; /* struct prefix */

@@ -138,6 +138,8 @@ static const struct conf_field server_nat[] = {
 	  .offset = OFF(server.nat_max_mappings), .def = "65536",
 	  .min = 1, .max = NAT_MAPPINGS_MAX },
 	{ .name = "timeouts", .type = CONF_OBJECT, .fields = nat_timeouts },
+	{ .name = "pool", .type = CONF_PREFIX, .offset = OFF(server.nat_pool),
+	  .def = "\"10.78.0.0/16\"" },
 	END
 };
 

@@ -34,7 +34,7 @@ struct role {
 static const struct role roles[] = {
 	{"client", client_run, client_cleanup},
 	{"relay", relay_run, NULL},
-	{"server", server_run, NULL},
+	{"server", server_run, server_cleanup},
 	{"selftest", selftest_run, selftest_cleanup},
 	{NULL, NULL, NULL},
 };
@@ -94,7 +94,7 @@ static void usage(FILE *out)
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
 		"       tether --role=selftest [--keep]\n"
-		"       tether --cleanup --role=client|selftest\n"
+		"       tether --cleanup --role=client|server|selftest\n"
 		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
 		"\n"
@@ -113,8 +113,8 @@ static void usage(FILE *out)
 		"defaults filled in\n"
 		"                    (roles with a config: client, server, "
 		"relay)\n"
-		"  --cleanup         undo what a client that died left on the "
-		"host;\n"
+		"  --cleanup         undo what a client or server that died "
+		"left on the host;\n"
 		"                    remove what selftests left (--keep, "
 		"killed)\n"
 		"  --keep            selftest: leave its namespaces up to "
@@ -261,8 +261,8 @@ static int run_role(const struct options *o)
 		return usage_error("unknown role '%s'", o->role);
 	/* no config: it may be gone or broken since the run that died */
 	if (o->cleanup && !r->cleanup)
-		return usage_error("--cleanup is for the client role and the "
-				   "selftest");
+		return usage_error("--cleanup is for the client and server "
+				   "roles (and the selftest)");
 	if (o->keep && strcmp(r->name, "selftest"))
 		return usage_error("--keep is for the selftest role");
 	selftest_set_keep(o->keep);

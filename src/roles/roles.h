@@ -14,5 +14,6 @@ int server_run(const struct conf *c);
 int selftest_run(const struct conf *c);
 int selftest_cleanup(void);
 void selftest_set_keep(bool keep);
+int server_cleanup(void);
 
 #endif

@@ -18,6 +18,10 @@
  *
  * While it runs the server keeps its own kernel out of the NAT's port
  * range (hostguard.c) and removes that again on exit.
+ *
+ * In kernel-NAT mode (knat.h) the same checks come first, then the
+ * packet goes to the server's kernel through a TUN device instead of the
+ * userspace NAT, and replies come back from there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include "capture.h"
 #include "ev.h"
 #include "hostguard.h"
+#include "knat.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -93,6 +98,7 @@ struct server {
 	struct transport *ws, *udp;
 	struct tunnel_server *tunnel;
 	struct nat *nat;
+	struct knat *knat; /* kernel-NAT mode instead of nat, raw, cap */
 	struct policy *policy;
 	struct rawsock *raw;
 	struct capture *cap;
@@ -151,7 +157,7 @@ static void icmp_to_client(struct server *s, uint32_t id, struct pkt *p,
  * other is dropped. Return: true if the packet went no further. */
 static bool too_big(struct server *s, uint32_t id, struct pkt *p)
 {
-	int mtu = rawsock_mtu(s->raw, p->daddr);
+	int mtu = s->raw ? rawsock_mtu(s->raw, p->daddr) : (int)s->egress_mtu;
 
 	if (mtu <= 0 || p->len <= (size_t)mtu)
 		return false;
@@ -160,6 +166,23 @@ static bool too_big(struct server *s, uint32_t id, struct pkt *p)
 		icmp_to_client(s, id, p, PKT_ICMP_UNREACH,
 			       PKT_ICMP_UNREACH_NEEDFRAG, (uint32_t)mtu);
 	return true;
+}
+
+/* Kernel-NAT mode: a checked packet from client @id into the kernel */
+static void to_kernel(struct server *s, uint32_t id, struct pkt *p)
+{
+	switch (knat_outbound(s->knat, id, p)) {
+	case KNAT_SENT:
+		s->forwarded++;
+		break;
+	case KNAT_REFUSE:
+		icmp_to_client(s, id, p, PKT_ICMP_UNREACH,
+			       PKT_ICMP_UNREACH_ADMIN, 0);
+		/* fall through */
+	case KNAT_DROP:
+		s->drops[SERVER_DROP_NAT]++;
+		break;
+	}
 }
 
 /* A packet from client @id, on its way to the internet */
@@ -183,13 +206,18 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 			       PKT_ICMP_UNREACH_ADMIN, 0);
 		return;
 	}
-	if (pkt_dec_ttl(&p)) {
+	/* the kernel decrements it itself when it forwards */
+	if (s->knat ? p.ttl <= 1 : pkt_dec_ttl(&p)) {
 		s->drops[SERVER_DROP_TTL]++;
 		icmp_to_client(s, id, &p, PKT_ICMP_TIMXCEED, 0, 0);
 		return;
 	}
 	if (p.len > s->egress_mtu && too_big(s, id, &p))
 		return;
+	if (s->knat) {
+		to_kernel(s, id, &p);
+		return;
+	}
 	switch (nat_outbound(s->nat, id, pkt, p.len, ev_now(s->loop), &res)) {
 	case NAT_FORWARD:
 		if (rawsock_send(s->raw, pkt, p.len))
@@ -287,11 +315,23 @@ static void on_capture(uint8_t *pkt, size_t len, void *arg)
 		s->drops[SERVER_DROP_IN_CSUM]++;
 }
 
+/* Kernel-NAT mode: a reply from the kernel to client @id */
+static void from_kernel(uint32_t id, uint8_t *pkt, size_t len, void *arg)
+{
+	struct server *s = arg;
+
+	if (tunnel_server_send(s->tunnel, id, pkt, len) >= 0)
+		s->returned++;
+}
+
 static void on_gone(uint32_t id, void *user)
 {
 	struct server *s = user;
 
-	nat_session_remove(s->nat, id, ev_now(s->loop));
+	if (s->knat)
+		knat_session_gone(s->knat, id);
+	else
+		nat_session_remove(s->nat, id, ev_now(s->loop));
 }
 
 static const struct tunnel_server_handlers tunnel_handlers = {
@@ -333,7 +373,8 @@ static void on_expire(struct ev_timer *t, void *arg)
 	struct server *s = arg;
 
 	(void)t;
-	nat_expire(s->nat, ev_now(s->loop));
+	if (s->nat)
+		nat_expire(s->nat, ev_now(s->loop));
 }
 
 /* Egress interface and address: from the config, else the default route */
@@ -387,6 +428,8 @@ static int start_nat(struct server *s)
 	struct nat_params np;
 	char why[160];
 
+	if (cf->nat_mode == CONF_NAT_KERNEL)
+		return 0;
 	nat_params_default(&np);
 	np.ext_addr = s->ext_addr;
 	np.port_lo = cf->nat_ports.lo;
@@ -497,10 +540,15 @@ static int start_egress(struct server *s)
 	s->policy = policy_new(cf->egress_allow.v, cf->egress_allow.n,
 			       cf->egress_deny.v, cf->egress_deny.n,
 			       &s->ext_addr, 1);
+	s->egress_mtu = device_mtu(s->egress_if);
+	if (cf->nat_mode == CONF_NAT_KERNEL) {
+		s->knat = knat_open(s->loop, cf, s->egress_if, s->ext_addr,
+				    from_kernel, s);
+		return s->policy && s->knat ? 0 : -1;
+	}
 	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
 				     cf->nat_ports.hi);
 	s->raw = rawsock_open(s->egress_if, 0);
-	s->egress_mtu = device_mtu(s->egress_if);
 	s->cap = capture_open(s->loop, &cp, on_capture, s);
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
@@ -547,6 +595,26 @@ static void log_counters(const struct server *s)
 			log_info("server: tunnel dropped %llu (%s)",
 				 (unsigned long long)ts->drops[i],
 				 tunnel_drop_name((enum tunnel_drop)i));
+	if (s->knat)
+		knat_log_counters(s->knat);
+}
+
+/**
+ * server_cleanup() - undo what a server that died left on the host
+ *
+ * Kernel-NAT mode's sysctls and nftables table (unless a server in that
+ * mode runs), then the userspace NAT's guard (hostguard_cleanup()).
+ *
+ * Return: 0 if nothing is left to undo, 1 otherwise
+ */
+int server_cleanup(void)
+{
+	int k = knat_cleanup(), h = hostguard_cleanup();
+
+	if (k < 0 || h < 0)
+		return 1;
+	log_info("server: %s", k || h ? "cleaned up" : "nothing to clean up");
+	return 0;
 }
 
 /**
@@ -563,10 +631,6 @@ int server_run(const struct conf *c)
 	if (!s)
 		return 1;
 	s->cf = &c->server;
-	if (c->server.nat_mode != CONF_NAT_USERSPACE) {
-		log_error("server: nat.mode \"kernel\" is not available yet");
-		goto out;
-	}
 	s->loop = ev_loop_new();
 	if (!s->loop ||
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
@@ -599,6 +663,7 @@ out:
 	hostguard_remove(s->guard);
 	policy_free(s->policy);
 	nat_free(s->nat);
+	knat_close(s->knat);
 	ev_timer_free(s->expire);
 	ev_turn_free(s->flusher);
 	ev_loop_free(s->loop);

@@ -481,7 +481,8 @@ conf() {
 }
 
 # start_server - the server in the server namespace, serving laptop1 and
-# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1
+# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1, with
+# the NAT $nat_mode (userspace unless set)
 start_server() {
 	keys server
 	keys laptop1
@@ -497,7 +498,8 @@ start_server() {
 			{ "name": "laptop2", "public_key": "$(pub laptop2)" }
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
-		"nat": { "mappings_per_client": 8192 },
+		"nat": { "mode": "${nat_mode:-userspace}",
+			"mappings_per_client": 8192 },
 		"egress": { "interface": "egr0", "address": "203.0.113.1" }
 	}
 	EOF
