@@ -290,8 +290,11 @@ spawn() {
 	_h=$1 _name=$2
 	shift 2
 	echo "# $_h\$ $(quote "$@") > $_name.log &" >&3
+	# emptied here, not by the background job's redirection: a wait on
+	# the log right after this must not see an earlier run's lines
+	: >"$TMP/$_name.log"
 	timeout -k 5 600 ip netns exec "$(ns "$_h")" "$@" \
-		>"$TMP/$_name.log" 2>&1 </dev/null &
+		>>"$TMP/$_name.log" 2>&1 </dev/null &
 	e2e_procs="$e2e_procs $_name:$!"
 	e2e_spawned="$e2e_spawned $!"
 }
