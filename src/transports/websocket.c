@@ -88,12 +88,28 @@ struct ws_pss {
 	struct ws_conn *conn;
 };
 
+/* Why lws refused the last server certificate: it says so only in its log,
+ * and the dial's failure that follows names a bare "SSL err" */
+static char cert_refused[64];
+
 static void lws_to_log(int level, const char *line)
 {
+	static const char verify[] = "SSL error: ";
 	size_t n = strlen(line);
 
 	while (n && line[n - 1] == '\n')
 		n--;
+	if (!strncmp(line, verify, sizeof(verify) - 1)) {
+		/* "SSL error: self-signed certificate (preverify_ok=0;...)" */
+		line += sizeof(verify) - 1;
+		n = strcspn(line, "(\n");
+		while (n && line[n - 1] == ' ')
+			n--;
+		snprintf(cert_refused, sizeof(cert_refused), "%.*s", (int)n,
+			 line);
+		log_debug("websocket: certificate refused: %s", cert_refused);
+		return;
+	}
 	if (level & LLL_ERR)
 		log_warnx("websocket: %.*s", (int)n, line);
 	else
@@ -491,10 +507,18 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (wc) {
-			char why[128];
+			char why[160];
 
-			snprintf(why, sizeof(why), "connect failed: %s",
-				 in ? (const char *)in : "unknown error");
+			if (cert_refused[0])
+				snprintf(why, sizeof(why),
+					 "connect failed: the server's "
+					 "certificate is not trusted: %s",
+					 cert_refused);
+			else
+				snprintf(why, sizeof(why), "connect failed: %s",
+					 in ? (const char *)in
+					    : "unknown error");
+			cert_refused[0] = '\0';
 			conn_gone(wc, why);
 		}
 		return 0;
@@ -572,6 +596,14 @@ static int make_server(struct ws_transport *wt, const struct endpoint *ep)
 		info.ssl_private_key_filepath = wt->tls_key;
 	}
 	wt->server = lws_create_vhost(wt->ctx, &info);
+	if (!wt->server && wt->tls_cert) {
+		/* lws said why just before: a key that does not match */
+		log_error("websocket: cannot listen on %s with certificate %s "
+			  "and key %s",
+			  endpoint_format(ep, name, sizeof(name)), wt->tls_cert,
+			  wt->tls_key);
+		return -1;
+	}
 	if (!wt->server) {
 		log_error("websocket: cannot listen on %s",
 			  endpoint_format(ep, name, sizeof(name)));
@@ -641,6 +673,7 @@ static struct transport *ws_create(struct ev_loop *l,
 	info.user = wt;
 	info.retry_and_idle_policy = &wt->retry;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = p->tls_ca;
 	wt->client = lws_create_vhost(wt->ctx, &info);
 	if (!wt->client) {
 		log_error("websocket: cannot create the client vhost");
@@ -713,10 +746,10 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 	i.pwsi = &wc->wsi;
 	i.retry_and_idle_policy = &wt->retry;
 	if (url->scheme == URL_WSS)
-		/* the tunnel authenticates the server (Noise); TLS only has to
-		 * get through the networks on the way */
-		i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
-				   LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
+		/* the certificate is verified as a browser would: the
+		 * system's CAs and tls_ca, the name (or IP address) of the
+		 * URL; the tunnel inside authenticates the server anyway */
+		i.ssl_connection = LCCSCF_USE_SSL;
 	wc->in_dial = true;
 	if (!lws_client_connect_via_info(&i) || wc->gone) {
 		log_warnx("websocket: cannot dial %s", wc->c.name);
