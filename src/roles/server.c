@@ -518,8 +518,6 @@ static int start_transports(struct server *s)
 		.ping_interval_s = 10,
 	};
 
-	if (check_web_files(s->cf))
-		return -1;
 	s->ws = transport_new(s->loop, &tp, &transport_handlers, s);
 	if (!s->ws)
 		return -1;
@@ -612,6 +610,8 @@ int server_run(const struct conf *c)
 		log_error("server: nat.mode \"kernel\" is not available yet");
 		goto out;
 	}
+	if (check_web_files(s->cf))
+		goto out;
 	s->loop = ev_loop_new();
 	if (!s->loop ||
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
