@@ -60,8 +60,11 @@
 #define ICMP_GLOBAL_RATE  1000
 #define ICMP_GLOBAL_BURST 100
 
-/* A client's bandwidth limit passes this much at once after an idle time */
-#define RATE_BURST_MS  100
+/* A client's bandwidth limit passes this much at once after an idle time.
+ * Half a second at the rate: with a much smaller bucket a TCP sender on a
+ * short path (whose window is far above the rate at any size) loses whole
+ * bursts and stalls in retransmission timeouts, and gets half the rate. */
+#define RATE_BURST_MS  500
 #define RATE_BURST_MIN 65536
 
 /* Why the server role (not the NAT or tunnel) dropped a packet */

@@ -470,8 +470,8 @@ conf() {
 }
 
 # server_conf - $TMP/server.json and fresh keys for start_server; a test
-# may add keys to laptop1's entry ($laptop1_extra) and to the top level
-# ($server_extra), as JSON text: "rate_kbit": 20000
+# may add keys to the laptops' entries ($laptop1_extra, $laptop2_extra)
+# and to the top level ($server_extra), as JSON text: "rate_kbit": 20000
 server_conf() {
 	keys server
 	keys laptop1
@@ -484,7 +484,7 @@ server_conf() {
 		"udp_listen": "198.51.100.1:8080",
 		"clients": [
 			{ "name": "laptop1", "public_key": "$(pub laptop1)"${laptop1_extra:+, $laptop1_extra} },
-			{ "name": "laptop2", "public_key": "$(pub laptop2)" }
+			{ "name": "laptop2", "public_key": "$(pub laptop2)"${laptop2_extra:+, $laptop2_extra} }
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mappings_per_client": 8192 },
