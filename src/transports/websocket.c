@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ev_uv.h"
 #include "log.h"
@@ -32,6 +33,8 @@
 #define MAX_FRAGS     256
 #define RX_CHUNK      65536
 #define IP_SLOTS      4096
+#define MAX_FDS	      4096 /* connections lws takes at once, at most */
+#define FD_RESERVE    64   /* descriptors left to the rest of the role */
 #define DESTROY_TURNS 1000
 
 /* One queued outgoing message, LWS_PRE bytes of headroom before data */
@@ -561,6 +564,30 @@ static const struct lws_protocols client_protocols[] = {
 
 static void ws_destroy(struct transport *t);
 
+/* How many descriptors lws may use. It stops accepting at that many (the
+ * kernel's backlog waits), but if the process runs out first accept()
+ * fails with EMFILE on every loop turn: a busy loop. So the soft limit is
+ * raised towards what lws needs, as far as the hard limit allows, and lws
+ * is kept FD_RESERVE below whatever it ends up being. */
+static unsigned fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAX_FDS + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024 - FD_RESERVE; /* the usual soft limit */
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < 2 * FD_RESERVE)
+		return FD_RESERVE;
+	return rl.rlim_cur - FD_RESERVE < MAX_FDS
+		       ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+		       : MAX_FDS;
+}
+
 static int make_server(struct ws_transport *wt, const struct endpoint *ep)
 {
 	struct lws_context_creation_info info;
@@ -658,7 +685,7 @@ static struct transport *ws_create(struct ev_loop *l,
 	info.timeout_secs = p->handshake_timeout_s;
 	info.retry_and_idle_policy = &wt->retry;
 	info.pt_serv_buf_size = 128 * 1024;
-	info.fd_limit_per_thread = 4096;
+	info.fd_limit_per_thread = fd_limit();
 	wt->ctx = lws_create_context(&info);
 	if (!wt->ctx) {
 		log_error("websocket: cannot create the lws context");
