@@ -84,6 +84,15 @@ start_client laptop laptop1 "$url" 203.0.113.0/24
 need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
 	listening laptop tcp 169.254.134.89:6354
 
+# a relay whose tls.ca is not there does not start
+conf badrelay <<EOF
+{ "server_url": "$url", "tls": { "ca": "$TMP/none.crt" } }
+EOF
+check_rc 1 "a relay with a missing tls.ca file does not start" \
+	relay "$TETHER" --role=relay -c "$TMP/badrelay.json"
+expect_err "relay: tls.ca $TMP/none.crt: No such file or directory" \
+	"it says so"
+
 # a relay that does not trust the certificate refuses it and says why
 start_relay "$url"
 check "a relay without tls.ca refuses the server's certificate" \
