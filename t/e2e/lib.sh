@@ -43,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for tool in ip timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
-	nc ss sha256sum /usr/bin/python3 busybox; do
+	nc ss sha256sum openssl /usr/bin/python3 busybox; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
 		exit 1
@@ -483,10 +483,10 @@ conf() {
 	sed 's/^/#   /; s/\("private_key": "\)[^"]*/\1.../' "$TMP/$1.json" >&3
 }
 
-# start_server - the server in the server namespace, serving laptop1 and
-# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1, with
-# the NAT $nat_mode (userspace unless set)
-start_server() {
+# server_conf - $TMP/server.json and fresh keys for start_server; a test
+# may add keys to the laptops' entries ($laptop1_extra, $laptop2_extra)
+# and to the top level ($server_extra), as JSON text: "rate_kbit": 20000
+server_conf() {
 	keys server
 	keys laptop1
 	keys laptop2
@@ -497,15 +497,23 @@ start_server() {
 		"listen": "198.51.100.1:8080",
 		"udp_listen": "198.51.100.1:8080",
 		"clients": [
-			{ "name": "laptop1", "public_key": "$(pub laptop1)" },
-			{ "name": "laptop2", "public_key": "$(pub laptop2)" }
+			{ "name": "laptop1", "public_key": "$(pub laptop1)"${laptop1_extra:+, $laptop1_extra} },
+			{ "name": "laptop2", "public_key": "$(pub laptop2)"${laptop2_extra:+, $laptop2_extra} }
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mode": "${nat_mode:-userspace}",
 			"mappings_per_client": 8192 },
-		"egress": { "interface": "egr0", "address": "203.0.113.1" }
+		"egress": { "interface": "egr0", "address": "203.0.113.1" }${server_extra:+,
+		$server_extra}
 	}
 	EOF
+}
+
+# start_server - the server in the server namespace, serving laptop1 and
+# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1, with
+# the NAT $nat_mode (userspace unless set)
+start_server() {
+	server_conf
 	spawn server server "$TETHER" --role=server -c "$TMP/server.json" \
 		--verbose
 	listening server tcp 198.51.100.1:8080 &&
@@ -544,13 +552,16 @@ tunnel_up() {
 	wait_for "$1" "ip route show 203.0.113.0/24 | grep -q 'dev tether0'"
 }
 
-# start_relay - the relay in the relay namespace, laptop <-> server
+# start_relay [URL [KEYS]] - the relay in the relay namespace, laptop <->
+# server at URL (ws://198.51.100.1:8080/websocket/), with more top-level
+# KEYS as JSON text
 start_relay() {
 	echo "# relay.json:" >&3
 	conf relay <<-EOF
 	{
 		"client_url": "ws://169.254.134.89:6354/websocket",
-		"server_url": "ws://198.51.100.1:8080/websocket/"
+		"server_url": "${1:-ws://198.51.100.1:8080/websocket/}"${2:+,
+		$2}
 	}
 	EOF
 	spawn relay relay "$TETHER" --role=relay -c "$TMP/relay.json" --verbose
