@@ -41,6 +41,7 @@
 
 #define PAYLOAD_BYTES (32u << 20)
 #define READY_S	      15   /* to listen, or for a tunnel to come up */
+#define PHONE_READY_S 30   /* the same through a phone that just started */
 #define STOP_MS	      5000 /* for a role to exit on SIGTERM */
 #define PHONE_GONE_MS 1000 /* how long the phone stays gone */
 #define LOG_LINES     12   /* of each log, after a failure */
@@ -71,7 +72,7 @@ struct selftest {
 	pid_t run; /* names the namespaces and the run directory */
 	char dir[64];
 	int nsfd[SELFTEST_HOSTS];
-	pid_t pid[PROC__COUNT]; /* 0: not running */
+	pid_t pid[PROC__COUNT];		 /* 0: not running */
 	struct selftest_browser browser; /* --relay=browser */
 	int phone_starts;
 	char webapp[PATH_MAX]; /* the page the laptop serves; "": default */
@@ -103,8 +104,7 @@ int selftest_set_relay(const char *kind)
 }
 
 /* The phone, in words */
-static const char *phone_name(const struct selftest *st, char *buf,
-			      size_t len)
+static const char *phone_name(const struct selftest *st, char *buf, size_t len)
 {
 	if (!browser)
 		return "tether --role=relay";
@@ -337,17 +337,22 @@ static bool said_up(const struct selftest *st, enum proc p, char *up)
 	return found;
 }
 
-/* Wait until a client's tunnel is up. Return: 0, or -1 (why in @up) */
-static int tunnel_up(struct selftest *st, enum proc p, char *up)
+/* Wait @s seconds at most until a client's tunnel is up. Return: 0, or
+ * -1 (why in @up) */
+static int tunnel_up(struct selftest *st, enum proc p, int s, char *up)
 {
-	for (int i = 0; i < READY_S * 50; i++) {
+	for (int i = 0; i < s * 50; i++) {
 		if (said_up(st, p, up))
 			return 0;
-		if (ended(st, p) || selftest_proc_sleep(20))
-			break;
+		if (ended(st, p) || selftest_proc_sleep(20)) {
+			snprintf(up, SELFTEST_WHY, "%s",
+				 st->pid[p] ? "interrupted"
+					    : "the client ended");
+			return -1;
+		}
 	}
 	snprintf(up, SELFTEST_WHY, "no \"tunnel up\" in %s.log after %d s",
-		 procs[p].name, READY_S);
+		 procs[p].name, s);
 	return -1;
 }
 
@@ -386,7 +391,8 @@ static int setup(struct selftest *st)
 	       "http://" SELFTEST_CLIENT_ADDR ":%d/\n",
 	       SELFTEST_CLIENT_PORT);
 	if (browser)
-		printf("setup phone: %s, headless (%s), opens the laptop's page "
+		printf("setup phone: %s, headless (%s), opens the laptop's "
+		       "page "
 		       "(%s)\n",
 		       st->browser.version, st->browser.exe, st->webapp);
 	else
@@ -397,7 +403,12 @@ static int setup(struct selftest *st)
 
 /* --- the checks -------------------------------------------------------- */
 
-/* The phone connects the laptop's client to the server */
+/*
+ * The phone connects the laptop's client to the server. Chromium takes
+ * seconds to start on a busy machine, and the page drops the client's
+ * first initiation when the laptop's socket opens before the server's (the
+ * client sends it again 5 s later): hence PHONE_READY_S.
+ */
 static bool handshake(struct selftest *st, struct selftest_outcome *o)
 {
 	double t0 = selftest_probe_now();
@@ -409,7 +420,7 @@ static bool handshake(struct selftest *st, struct selftest_outcome *o)
 		snprintf(o->figure, sizeof(o->figure),
 			 "the phone (%s) did not start",
 			 phone_name(st, name, sizeof(name)));
-	else if (tunnel_up(st, PROC_LAPTOP, up))
+	else if (tunnel_up(st, PROC_LAPTOP, PHONE_READY_S, up))
 		snprintf(o->figure, sizeof(o->figure), "%s", up);
 	else
 		ok = snprintf(o->figure, sizeof(o->figure),
@@ -440,7 +451,7 @@ static int step_laptop2(void *arg, int n)
 	char up[SELFTEST_WHY];
 
 	return n == 1 && !start(st, PROC_LAPTOP2)
-		       ? tunnel_up(st, PROC_LAPTOP2, up)
+		       ? tunnel_up(st, PROC_LAPTOP2, READY_S, up)
 		       : -1;
 }
 
