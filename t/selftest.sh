@@ -12,7 +12,8 @@
 # roles' state files), no host nftables table, address or route changed.
 #
 # (a) a plain run passes every check; (b) a fault made from outside (the
-# address in egress.deny taken off the internet host) fails one check;
+# address in egress.deny taken off the internet host) fails one check,
+# with the phone in Chromium (--relay=browser);
 # (c) SIGTERM in the middle of the checks; (d) SIGKILL, then --cleanup;
 # (e) --keep leaves a topology that works, --cleanup removes it; (f) with
 # --relay=browser the phone is the page in Chromium: every check passes,
@@ -163,8 +164,9 @@ nothing_left "(a)"
 
 # (b) a check fails: the address the server's egress.deny lists is taken
 # off the internet host once it is there, so the server itself cannot
-# reach it either; exit 1, logs shown, everything removed all the same
-start fault --relay=c
+# reach it either; exit 1, logs shown, everything removed all the same,
+# Chromium too
+start fault --relay=browser
 up fault
 _i=0
 until ip -n "tst$id-internet" addr show dev lo | grep -q 198.18.0.1 ||
@@ -216,7 +218,7 @@ expect_err "removed run $id (5 namespaces)" "(d) it says what it removed"
 nothing_left "(d)"
 
 # (e) --keep: everything stays up and works until --cleanup
-start keep --keep
+start keep --keep --relay=c
 up keep
 ends
 show keep
