@@ -93,7 +93,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
-		"       tether --role=selftest [--keep]\n"
+		"       tether --role=selftest [--keep] [--relay=c|browser]\n"
 		"       tether --cleanup --role=client|server|selftest\n"
 		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
@@ -119,6 +119,10 @@ static void usage(FILE *out)
 		"killed)\n"
 		"  --keep            selftest: leave its namespaces up to "
 		"explore\n"
+		"  --relay=KIND      selftest: the phone is the C relay (c, "
+		"the default) or\n"
+		"                    the phone's page in headless Chromium "
+		"(browser)\n"
 		"  -v, --verbose     log at debug level\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
@@ -147,6 +151,7 @@ struct options {
 	int check;
 	int cleanup;
 	int keep;
+	const char *relay;
 	int verbose;
 };
 
@@ -158,6 +163,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"check-config", no_argument, NULL, 'C'},
 		{"cleanup", no_argument, NULL, 'K'},
 		{"keep", no_argument, NULL, 'k'},
+		{"relay", required_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -182,6 +188,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->keep = 1;
+			break;
+		case 'R':
+			o->relay = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -265,6 +274,11 @@ static int run_role(const struct options *o)
 				   "roles (and the selftest)");
 	if (o->keep && strcmp(r->name, "selftest"))
 		return usage_error("--keep is for the selftest role");
+	if (o->relay && strcmp(r->name, "selftest"))
+		return usage_error("--relay is for the selftest role");
+	if (o->relay && selftest_set_relay(o->relay))
+		return usage_error("--relay is c or browser, not '%s'",
+				   o->relay);
 	selftest_set_keep(o->keep);
 	if (o->cleanup)
 		return r->cleanup();

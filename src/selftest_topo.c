@@ -10,11 +10,12 @@
  * tether's roles undo their own changes), removes the state files in
  * /run/tether of roles that were killed (what they list lived in the
  * namespace and goes with it), deletes the namespaces (their links go with
- * them) and the run directory.
+ * them) and the run directory, with all that is in it.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,19 +344,22 @@ static void remove_state_files(unsigned long long netns)
 		closedir(d);
 }
 
-/* Remove a directory and the files in it */
+static int remove_entry(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+/* Remove a directory and everything in it (a browser's profile, too),
+ * following no symbolic link and crossing no mount point */
 static int remove_dir(const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	return rmdir(path);
+	if (!nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
+		return 0;
+	return errno == ENOENT && access(path, F_OK) ? 0 : -1;
 }
 
 /**

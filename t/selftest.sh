@@ -12,10 +12,14 @@
 # roles' state files), no host nftables table, address or route changed.
 #
 # (a) a plain run passes every check; (b) a fault made from outside (the
-# address in egress.deny taken off the internet host) fails one check;
+# address in egress.deny taken off the internet host) fails one check,
+# with the phone in Chromium (--relay=browser);
 # (c) SIGTERM in the middle of the checks; (d) SIGKILL, then --cleanup;
-# (e) --keep leaves a topology that works, --cleanup removes it; and the
-# command line's refusals.
+# (e) --keep leaves a topology that works, --cleanup removes it; (f) with
+# --relay=browser the phone is the page in Chromium: every check passes,
+# and (g) SIGTERM while Chromium starts; no process of Chromium is left
+# (found by the run's directory in their command lines, wherever they
+# are); and the command line's refusals.
 . "$SRCDIR/t/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,7 +27,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "Bail out! the selftest needs root (network namespaces)"
 	exit 1
 fi
-for tool in ip nft ping setpriv timeout; do
+for tool in ip nft ping setpriv timeout pgrep chromium; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
 		exit 1
@@ -115,7 +119,7 @@ left_files() {
 }
 
 # nothing_left CASE - no namespace, process or file of run $id is left,
-# and the host is as it was
+# no browser of it anywhere, and the host is as it was
 nothing_left() {
 	_left=$(ip netns list | grep -o "tst$id-[a-z0-9]*" || true)
 	ok "$([ -z "$_left" ]; echo $?)" \
@@ -124,6 +128,11 @@ nothing_left() {
 	[ -z "$_left" ] || ps -o pid,ppid,cmd -p "$(echo $_left | tr ' ' ,)" |
 		sed 's/^/#   /'
 	ok "$([ -z "$_left" ]; echo $?)" "$1 no process of the run is left"
+	_left=$(pgrep -f "/run/tether/selftest\.$id/" || true)
+	[ -z "$_left" ] || ps -o pid,ppid,cmd -p "$(echo $_left | tr ' ' ,)" |
+		cut -c1-160 | sed 's/^/#   /'
+	ok "$([ -z "$_left" ]; echo $?)" \
+		"$1 no process started from the run's directory (Chromium) is left"
 	_left=$(left_files)
 	ok "$([ -z "$_left" ]; echo $?)" \
 		"$1 no file of the run is left in /run/tether${_left:+: $_left}"
@@ -149,12 +158,15 @@ done
 IFS=$old_ifs
 says plain "^9 passed, 0 failed, 0 not run$"
 ok $? "(a) the summary says: 9 passed, 0 failed, 0 not run"
+says plain "^handshake +ok +up .* after the phone \(tether --role=relay\)"
+ok $? "(a) the summary names the C relay as the phone"
 nothing_left "(a)"
 
 # (b) a check fails: the address the server's egress.deny lists is taken
 # off the internet host once it is there, so the server itself cannot
-# reach it either; exit 1, logs shown, everything removed all the same
-start fault
+# reach it either; exit 1, logs shown, everything removed all the same,
+# Chromium too
+start fault --relay=browser
 up fault
 _i=0
 until ip -n "tst$id-internet" addr show dev lo | grep -q 198.18.0.1 ||
@@ -206,7 +218,7 @@ expect_err "removed run $id (5 namespaces)" "(d) it says what it removed"
 nothing_left "(d)"
 
 # (e) --keep: everything stays up and works until --cleanup
-start keep --keep
+start keep --keep --relay=c
 up keep
 ends
 show keep
@@ -225,6 +237,41 @@ nothing_left "(e)"
 run "$TETHER" --role=selftest --cleanup
 expect_err "nothing to clean up" "(e) a second --cleanup has nothing to do"
 
+# (f) --relay=browser: the phone is the laptop's page in headless Chromium;
+# every check passes, the relay resume with Chromium killed and restarted
+start browser --relay=browser
+up browser
+ok $? "(f) the selftest with --relay=browser builds its namespaces"
+ends
+show browser
+ok "$rc" "(f) the selftest with --relay=browser exits 0"
+says browser "^setup phone: Chromium [0-9.]+, headless \(/[^ ]*\), opens the laptop's page"
+ok $? "(f) it says the phone is Chromium with the laptop's page"
+old_ifs=$IFS
+IFS='|'
+for c in $checks; do
+	says browser "^$c +ok "
+	ok $? "(f) the summary says: $c ok"
+done
+IFS=$old_ifs
+says browser "^handshake +ok +up .* after the phone \(the page in Chromium [0-9.]+\) came: "
+ok $? "(f) the summary names the page in Chromium as the phone"
+says browser "^9 passed, 0 failed, 0 not run$"
+ok $? "(f) the summary says: 9 passed, 0 failed, 0 not run"
+nothing_left "(f)"
+
+# (g) SIGTERM while Chromium starts: everything of it goes all the same
+start browserterm --relay=browser
+up browserterm
+waits browserterm "^check handshake"
+echo "# \$ kill -TERM $id"
+kill -TERM "$id"
+ends
+show browserterm
+[ "$rc" -eq 143 ]
+ok $? "(g) the selftest with --relay=browser exits 143 on SIGTERM (exit status $rc)"
+nothing_left "(g)"
+
 # the command line
 run "$TETHER" --role=selftest -c /dev/null
 expect_rc 2 "-c with the selftest is a usage error"
@@ -232,6 +279,21 @@ expect_err "role 'selftest' reads no config" "it says why"
 run "$TETHER" --role=client --keep
 expect_rc 2 "--keep with another role is a usage error"
 expect_err "--keep is for the selftest role" "it says why"
+run "$TETHER" --role=selftest --relay=firefox
+expect_rc 2 "--relay with another value than c or browser is a usage error"
+expect_err "--relay is c or browser, not 'firefox'" "it says why"
+run "$TETHER" --role=server --relay=browser
+expect_rc 2 "--relay with another role is a usage error"
+expect_err "--relay is for the selftest role" "it says why"
+# without Chromium on PATH (the shell's pid is tether's: exec, exec)
+run sh -c 'echo $$ >"$1"; exec env PATH=/nonexistent "$2" --role=selftest \
+	--relay=browser' sh "$TMP/nochromium.pid" "$TETHER"
+id=$(cat "$TMP/nochromium.pid")
+expect_rc 1 "--relay=browser without Chromium refuses, exit 1"
+expect_err "apt-get install chromium" "it names the Debian package"
+_left=$(ls /run/netns /run/tether 2>/dev/null | grep -E "^tst$id-|^selftest\.$id\$" || true)
+ok "$([ -z "$_left" ]; echo $?)" \
+	"it made no namespace and no run directory${_left:+: $_left}"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$TETHER" \
 	--role=selftest
 expect_rc 1 "without root the selftest refuses"

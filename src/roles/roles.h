@@ -14,6 +14,7 @@ int server_run(const struct conf *c);
 int selftest_run(const struct conf *c);
 int selftest_cleanup(void);
 void selftest_set_keep(bool keep);
+int selftest_set_relay(const char *kind);
 int server_cleanup(void);
 
 #endif

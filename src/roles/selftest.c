@@ -5,21 +5,25 @@
  * server and the internet in network namespaces (selftest_topo.c), starts
  * the internet's services (selftest_svc.c) and, from this same binary with
  * generated keys and configs, a tether server, a client on the laptop and
- * a relay on the phone in place of the phone's page. Then it runs its
+ * on the phone a relay in place of the phone's page, or with
+ * --relay=browser the page itself in Chromium (selftest_browser.c), from
+ * the laptop as a phone would open it. Then it runs its
  * checks from the laptop (selftest_check.c, selftest_probe.c), each printed
  * as it runs, prints a table, and removes everything it made, also when a
  * check fails or a signal comes. With --keep everything stays up to be
  * explored, until `tether --role=selftest --cleanup`.
  *
- * The phone is started by start_phone() alone: the C relay now; a headless
- * browser running the real page can take its place there.
+ * The phone is started by start_phone() and stopped by stop_phone() alone.
  */
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "key.h"
@@ -27,6 +31,7 @@
 #include "roles.h"
 #include "runstate.h"
 #include "selftest.h"
+#include "selftest_browser.h"
 #include "selftest_check.h"
 #include "selftest_laptop.h"
 #include "selftest_probe.h"
@@ -36,8 +41,9 @@
 
 #define PAYLOAD_BYTES (32u << 20)
 #define READY_S	      15   /* to listen, or for a tunnel to come up */
+#define PHONE_READY_S 30   /* the same through a phone that just started */
 #define STOP_MS	      5000 /* for a role to exit on SIGTERM */
-#define PHONE_GONE_MS 1000 /* how long the relay stays dead */
+#define PHONE_GONE_MS 1000 /* how long the phone stays gone */
 #define LOG_LINES     12   /* of each log, after a failure */
 
 /* What the selftest starts, in the order it starts them */
@@ -66,17 +72,44 @@ struct selftest {
 	pid_t run; /* names the namespaces and the run directory */
 	char dir[64];
 	int nsfd[SELFTEST_HOSTS];
-	pid_t pid[PROC__COUNT]; /* 0: not running */
+	pid_t pid[PROC__COUNT];		 /* 0: not running */
+	struct selftest_browser browser; /* --relay=browser */
+	int phone_starts;
+	char webapp[PATH_MAX]; /* the page the laptop serves; "": default */
 	struct selftest_payload payload;
 	struct selftest_env env; /* for the checks */
 };
 
-static bool keep;
+static bool keep, browser;
 
 /* --keep: leave everything up */
 void selftest_set_keep(bool k)
 {
 	keep = k;
+}
+
+/**
+ * selftest_set_relay() - --relay: what the phone is
+ * @kind:	"c", the C relay (the default), or "browser", the page in
+ *		Chromium
+ *
+ * Return: 0, or -1 if @kind is neither
+ */
+int selftest_set_relay(const char *kind)
+{
+	if (strcmp(kind, "c") && strcmp(kind, "browser"))
+		return -1;
+	browser = !strcmp(kind, "browser");
+	return 0;
+}
+
+/* The phone, in words */
+static const char *phone_name(const struct selftest *st, char *buf, size_t len)
+{
+	if (!browser)
+		return "tether --role=relay";
+	snprintf(buf, len, "the page in %s", st->browser.version);
+	return buf;
 }
 
 /* --- the run's files and processes ------------------------------------ */
@@ -128,13 +161,29 @@ static int keypair(struct keypair *kp)
 	return ret;
 }
 
+/* The laptop's "webapp" line, a JSON string; "" for the default */
+static char *webapp_line(const struct selftest *st)
+{
+	json_t *j = json_string(st->webapp);
+	char *s = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL, *line = NULL;
+
+	if (!*st->webapp)
+		line = strdup("");
+	else if (s && asprintf(&line, "\t\"webapp\": %s,\n", s) < 0)
+		line = NULL;
+	json_decref(j);
+	free(s);
+	return line;
+}
+
 /* Keys for the server and both laptops, and every role's config */
 static int write_configs(const struct selftest *st)
 {
 	struct keypair srv, lap, lap2;
+	char *webapp = webapp_line(st);
 	int ret = -1;
 
-	if (keypair(&srv) || keypair(&lap) || keypair(&lap2))
+	if (!webapp || keypair(&srv) || keypair(&lap) || keypair(&lap2))
 		goto out;
 	if (write_config(
 		    st, PROC_SERVER,
@@ -157,22 +206,25 @@ static int write_configs(const struct selftest *st)
 			 "{\n\t\"server_url\": \"ws://" SELFTEST_SERVER_ADDR
 			 ":%d/websocket/\",\n"
 			 "\t\"private_key\": \"%s\",\n"
-			 "\t\"server_public_key\": \"%s\",\n"
+			 "\t\"server_public_key\": \"%s\",\n%s"
 			 "\t\"interface\": \"wifi0\"\n}\n",
-			 SELFTEST_SERVER_PORT, lap.priv, srv.pub) ||
+			 SELFTEST_SERVER_PORT, lap.priv, srv.pub, webapp) ||
 	    write_config(st, PROC_LAPTOP2,
 			 "{\n\t\"server_url\": \"udp://" SELFTEST_SERVER_ADDR
 			 ":%d\",\n"
 			 "\t\"private_key\": \"%s\",\n"
 			 "\t\"server_public_key\": \"%s\"\n}\n",
 			 SELFTEST_SERVER_PORT, lap2.priv, srv.pub) ||
-	    write_config(st, PROC_PHONE,
-			 "{\n\t\"server_url\": \"ws://" SELFTEST_SERVER_ADDR
-			 ":%d/websocket/\"\n}\n",
-			 SELFTEST_SERVER_PORT))
+	    /* the page needs none: the laptop tells it the server's URL */
+	    (!browser &&
+	     write_config(st, PROC_PHONE,
+			  "{\n\t\"server_url\": \"ws://" SELFTEST_SERVER_ADDR
+			  ":%d/websocket/\"\n}\n",
+			  SELFTEST_SERVER_PORT)))
 		goto out;
 	ret = 0;
 out:
+	free(webapp);
 	sodium_memzero(&srv, sizeof(srv));
 	sodium_memzero(&lap, sizeof(lap));
 	sodium_memzero(&lap2, sizeof(lap2));
@@ -204,7 +256,32 @@ static int start(struct selftest *st, enum proc p)
 /* The phone: what connects the laptop's client to the server */
 static int start_phone(struct selftest *st)
 {
-	return start(st, PROC_PHONE);
+	char log[96], dir[96];
+
+	if (!browser)
+		return start(st, PROC_PHONE);
+	path_of(st, PROC_PHONE, "log", log, sizeof(log));
+	snprintf(dir, sizeof(dir), "%s/chromium.%d", st->dir,
+		 ++st->phone_starts);
+	st->pid[PROC_PHONE] = selftest_browser_start(
+		&st->browser, st->nsfd[SELFTEST_PHONE], dir, log);
+	if (st->pid[PROC_PHONE] > 0)
+		return 0;
+	st->pid[PROC_PHONE] = 0;
+	return -1;
+}
+
+/* The phone goes at once: its process group, and what left the group
+ * (Chromium's crash handlers): every process in its namespace */
+static void stop_phone(struct selftest *st)
+{
+	struct stat ns;
+
+	if (st->pid[PROC_PHONE])
+		selftest_proc_stop(st->pid[PROC_PHONE], SIGKILL, 0);
+	st->pid[PROC_PHONE] = 0;
+	if (!fstat(st->nsfd[SELFTEST_PHONE], &ns))
+		selftest_proc_kill_netns((unsigned long long)ns.st_ino);
 }
 
 /* Has @p ended? Then say so and forget it */
@@ -260,17 +337,22 @@ static bool said_up(const struct selftest *st, enum proc p, char *up)
 	return found;
 }
 
-/* Wait until a client's tunnel is up. Return: 0, or -1 (why in @up) */
-static int tunnel_up(struct selftest *st, enum proc p, char *up)
+/* Wait @s seconds at most until a client's tunnel is up. Return: 0, or
+ * -1 (why in @up) */
+static int tunnel_up(struct selftest *st, enum proc p, int s, char *up)
 {
-	for (int i = 0; i < READY_S * 50; i++) {
+	for (int i = 0; i < s * 50; i++) {
 		if (said_up(st, p, up))
 			return 0;
-		if (ended(st, p) || selftest_proc_sleep(20))
-			break;
+		if (ended(st, p) || selftest_proc_sleep(20)) {
+			snprintf(up, SELFTEST_WHY, "%s",
+				 st->pid[p] ? "interrupted"
+					    : "the client ended");
+			return -1;
+		}
 	}
 	snprintf(up, SELFTEST_WHY, "no \"tunnel up\" in %s.log after %d s",
-		 procs[p].name, READY_S);
+		 procs[p].name, s);
 	return -1;
 }
 
@@ -308,28 +390,43 @@ static int setup(struct selftest *st)
 	printf("setup laptop: tether --role=client, waiting for the phone at "
 	       "http://" SELFTEST_CLIENT_ADDR ":%d/\n",
 	       SELFTEST_CLIENT_PORT);
+	if (browser)
+		printf("setup phone: %s, headless (%s), opens the laptop's "
+		       "page "
+		       "(%s)\n",
+		       st->browser.version, st->browser.exe, st->webapp);
+	else
+		printf("setup phone: tether --role=relay in place of the page "
+		       "(--relay=browser: the page in Chromium)\n");
 	return 0;
 }
 
 /* --- the checks -------------------------------------------------------- */
 
-/* The phone connects the laptop's client to the server */
+/*
+ * The phone connects the laptop's client to the server. Chromium takes
+ * seconds to start on a busy machine, and the page drops the client's
+ * first initiation when the laptop's socket opens before the server's (the
+ * client sends it again 5 s later): hence PHONE_READY_S.
+ */
 static bool handshake(struct selftest *st, struct selftest_outcome *o)
 {
 	double t0 = selftest_probe_now();
-	char up[SELFTEST_WHY];
+	char up[SELFTEST_WHY], name[96];
 	bool ok = false;
 
 	selftest_check_begin(o, "handshake");
 	if (start_phone(st))
 		snprintf(o->figure, sizeof(o->figure),
-			 "the relay did not start");
-	else if (tunnel_up(st, PROC_LAPTOP, up))
+			 "the phone (%s) did not start",
+			 phone_name(st, name, sizeof(name)));
+	else if (tunnel_up(st, PROC_LAPTOP, PHONE_READY_S, up))
 		snprintf(o->figure, sizeof(o->figure), "%s", up);
 	else
 		ok = snprintf(o->figure, sizeof(o->figure),
-			      "up %.2f s after the phone came: %s",
-			      selftest_probe_now() - t0, up) > 0;
+			      "up %.2f s after the phone (%s) came: %s",
+			      selftest_probe_now() - t0,
+			      phone_name(st, name, sizeof(name)), up) > 0;
 	selftest_check_end(o, ok);
 	return ok;
 }
@@ -340,8 +437,7 @@ static int step_resume(void *arg, int n)
 	struct selftest *st = arg;
 
 	if (n == 1) {
-		selftest_proc_stop(st->pid[PROC_PHONE], SIGKILL, 0);
-		st->pid[PROC_PHONE] = 0;
+		stop_phone(st);
 		return 0;
 	}
 	return n == 2 && !selftest_proc_sleep(PHONE_GONE_MS) ? start_phone(st)
@@ -355,7 +451,7 @@ static int step_laptop2(void *arg, int n)
 	char up[SELFTEST_WHY];
 
 	return n == 1 && !start(st, PROC_LAPTOP2)
-		       ? tunnel_up(st, PROC_LAPTOP2, up)
+		       ? tunnel_up(st, PROC_LAPTOP2, READY_S, up)
 		       : -1;
 }
 
@@ -404,11 +500,15 @@ static void run_checks(struct selftest *st, bool ready,
 
 /* --- the end ----------------------------------------------------------- */
 
-/* The last lines of every log, after a failure */
+/*
+ * The last lines of every log, after a failure; not Chromium's complaints
+ * that the phone has no D-Bus, dozens at each start
+ */
 static void show_logs(const struct selftest *st)
 {
 	for (int p = 0; p < PROC__COUNT; p++) {
 		char path[96], lines[LOG_LINES][256];
+		bool start = true, skip = false;
 		size_t n = 0;
 		FILE *f;
 
@@ -416,8 +516,14 @@ static void show_logs(const struct selftest *st)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(lines[n % LOG_LINES], sizeof(lines[0]), f))
-			n++;
+		while (fgets(lines[n % LOG_LINES], sizeof(lines[0]), f)) {
+			const char *l = lines[n % LOG_LINES];
+
+			if (start)
+				skip = strstr(l, ":dbus/") != NULL;
+			start = strchr(l, '\n') != NULL;
+			n += !skip;
+		}
 		fclose(f);
 		printf("--- %s (last lines)\n", path);
 		for (size_t i = n > LOG_LINES ? n - LOG_LINES : 0; i < n; i++)
@@ -438,6 +544,7 @@ static void explain(const struct selftest *st)
 		 "through tether"},
 		{SELFTEST_LAPTOP, "ip route show table all", "the full tunnel"},
 		{SELFTEST_LAPTOP, "bash", "a shell on the laptop"},
+		{SELFTEST_PHONE, "ss -tnp", "the phone's two WebSockets"},
 		{SELFTEST_SERVER, "nft list ruleset", "the server's guard"},
 		{SELFTEST_INTERNET, "ss -ltun", "the built-in services"},
 	};
@@ -467,7 +574,7 @@ static void teardown(struct selftest *st)
 			continue;
 		status = selftest_proc_stop(st->pid[p], SIGTERM, STOP_MS);
 		st->pid[p] = 0;
-		if (procs[p].role && status)
+		if (procs[p].role && status && (p != PROC_PHONE || !browser))
 			log_warnx(
 				"selftest: %s's tether --role=%s did not exit "
 				"0 on SIGTERM (wait status %#x)",
@@ -521,8 +628,14 @@ int selftest_run(const struct conf *c)
 		st.nsfd[h] = -1;
 	st.env.nsfd = st.nsfd;
 	st.env.payload = &st.payload;
-	if (selftest_topo_preflight())
+	if (selftest_topo_preflight() ||
+	    (browser && selftest_browser_find(&st.browser)))
 		return 1;
+	/* the page: needed by the browser, served to whoever asks anyway */
+	if (browser)
+		snprintf(st.webapp, sizeof(st.webapp), "%s", st.browser.webapp);
+	else if (selftest_browser_webapp(st.webapp, sizeof(st.webapp)))
+		st.webapp[0] = '\0';
 	selftest_proc_init(keep);
 	selftest_topo_dir(st.run, st.dir, sizeof(st.dir));
 	printf("tether selftest: a laptop, a phone, a server and the internet "
