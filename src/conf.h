@@ -83,6 +83,7 @@ struct conf_server {
 	struct addr egress_address;    /* family 0: the interface's */
 	struct conf_list egress_allow; /* struct prefix */
 	struct conf_list egress_deny;  /* struct prefix */
+	char *user; /* NULL: "tether" if it exists, else "nobody" */
 };
 
 struct conf_relay {
@@ -111,6 +112,8 @@ int conf_load(const char *path, enum conf_role role, struct conf *c,
 	      char **effective);
 int conf_load_buffer(const char *name, const char *text, size_t len,
 		     enum conf_role role, struct conf *c);
+int conf_load_fd(int fd, const char *path, enum conf_role role,
+		 struct conf *c);
 void conf_free(struct conf *c);
 
 #endif

@@ -152,6 +152,8 @@ static const struct conf_field server_fields[] = {
 	{ .name = "tunnel", .type = CONF_OBJECT, .fields = server_tunnel },
 	{ .name = "nat", .type = CONF_OBJECT, .fields = server_nat },
 	{ .name = "egress", .type = CONF_OBJECT, .fields = server_egress },
+	{ .name = "user", .type = CONF_STRING, .offset = OFF(server.user),
+	  .def = "null", .nullable = true, .max = 32 },
 	END
 };
 

@@ -18,10 +18,16 @@
  *
  * While it runs the server keeps its own kernel out of the NAT's port
  * range (hostguard.c) and removes that again on exit.
+ *
+ * Once everything that needs root is open, the server runs as an
+ * unprivileged user (privdrop.c); a keeper process (privsep.c) stays root
+ * to undo the host changes at the end and to open the config for a reload
+ * (SIGHUP, server_clients.c), which takes the new list of clients.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +43,12 @@
 #include "netcfg.h"
 #include "pkt.h"
 #include "policy.h"
+#include "privdrop.h"
+#include "privsep.h"
 #include "ratelimit.h"
 #include "rawsock.h"
 #include "roles.h"
+#include "server_clients.h"
 #include "transport.h"
 #include "tunnel.h"
 
@@ -95,6 +104,7 @@ struct server {
 	struct rawsock *raw;
 	struct capture *cap;
 	struct hostguard *guard;
+	struct server_clients clients;
 	struct ev_timer *expire;
 	struct ev_turn *flusher;
 	uint32_t ext_addr;
@@ -110,10 +120,10 @@ struct server {
 /* The inner address a client is given: its own, or the common one */
 static const struct prefix *client_address(const struct server *s, uint32_t id)
 {
-	const struct conf_peer *p = (const struct conf_peer *)s->cf->clients.v;
+	const struct conf_peer *p = clientset_get(&s->clients.set, id);
 
-	return p[id].address.addr.family ? &p[id].address
-					 : &s->cf->tunnel_address;
+	return p && p->address.addr.family ? &p->address
+					   : &s->cf->tunnel_address;
 }
 
 static int on_assign(uint32_t id, bool resumed, struct noise_assignment *as,
@@ -288,6 +298,7 @@ static void on_gone(uint32_t id, void *user)
 	struct server *s = user;
 
 	nat_session_remove(s->nat, id, ev_now(s->loop));
+	server_clients_quota(&s->clients, id);
 }
 
 static const struct tunnel_server_handlers tunnel_handlers = {
@@ -379,7 +390,6 @@ out:
 static int start_nat(struct server *s)
 {
 	const struct conf_server *cf = s->cf;
-	const struct conf_peer *peers = cf->clients.v;
 	struct nat_params np;
 	char why[160];
 
@@ -402,10 +412,9 @@ static int start_nat(struct server *s)
 	s->nat = nat_new(&np);
 	if (!s->nat)
 		return -1;
+	s->clients.nat = s->nat;
 	for (uint32_t i = 0; i < cf->clients.n; i++)
-		if (peers[i].max_mappings)
-			nat_session_set_quota(s->nat, i,
-					      (uint32_t)peers[i].max_mappings);
+		server_clients_quota(&s->clients, i);
 	return 0;
 }
 
@@ -429,6 +438,7 @@ static int start_tunnel(struct server *s)
 	}
 	tp.peers = peers;
 	s->tunnel = tunnel_server_new(s->loop, &tp, &tunnel_handlers, s);
+	s->clients.tunnel = s->tunnel;
 	free(peers);
 	return s->tunnel ? 0 : -1;
 }
@@ -500,6 +510,58 @@ static int start_egress(struct server *s)
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
 
+/* Run by the keeper, as root, when the server ends */
+static void keeper_undo(void *arg)
+{
+	struct server *s = arg;
+
+	hostguard_remove(s->guard);
+}
+
+/* Everything that needs root is open: become the configured user, and
+ * leave the host changes to the keeper */
+static int drop_privileges(struct server *s)
+{
+	struct privdrop_user u;
+
+	if (geteuid()) {
+		log_info("server: not started as root: runs as uid %u",
+			 (unsigned)geteuid());
+		return 0;
+	}
+	if (privdrop_lookup(s->cf->user, &u))
+		return -1;
+	if (!u.uid) {
+		log_info("server: user %s: keeping root's privileges", u.name);
+		return 0;
+	}
+	s->clients.keeper = privsep_start(s->clients.base->path, keeper_undo,
+					  s);
+	if (!s->clients.keeper)
+		return -1;
+	hostguard_forget(s->guard);
+	s->guard = NULL;
+	return privdrop(&u, 0, "server");
+}
+
+static void on_hup(int signum, void *arg)
+{
+	struct server *s = arg;
+
+	(void)signum;
+	server_clients_reload(&s->clients);
+}
+
+/* SIGHUP waits (blocked) until the loop takes it */
+static void hup_mask(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(how, &set, NULL);
+}
+
 static void log_counters(const struct server *s)
 {
 	const struct tunnel_stats *ts = tunnel_server_stats(s->tunnel);
@@ -534,22 +596,28 @@ int server_run(const struct conf *c)
 	if (!s)
 		return 1;
 	s->cf = &c->server;
+	s->clients.base = c;
+	hup_mask(SIG_BLOCK);
 	if (c->server.nat_mode != CONF_NAT_USERSPACE) {
 		log_error("server: nat.mode \"kernel\" is not available yet");
 		goto out;
 	}
 	s->loop = ev_loop_new();
+	s->clients.loop = s->loop;
 	if (!s->loop ||
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
+	    clientset_init(&s->clients.set, &c->server.clients) ||
 	    find_egress(s) || start_nat(s) || start_tunnel(s) ||
-	    start_egress(s) || start_transports(s))
+	    start_egress(s) || start_transports(s) || drop_privileges(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
 	if (!s->expire || !s->flusher ||
-	    ev_stop_on_signals(s->loop, "server"))
+	    ev_stop_on_signals(s->loop, "server") ||
+	    ev_on_signal(s->loop, SIGHUP, on_hup, s))
 		goto out;
+	hup_mask(SIG_UNBLOCK);
 	ev_timer_start(s->expire, 1000, 1000);
 	ev_turn_start(s->flusher, false);
 	log_info("server: serving %zu client%s", c->server.clients.n,
@@ -564,6 +632,8 @@ out:
 	capture_close(s->cap);
 	rawsock_close(s->raw);
 	hostguard_remove(s->guard);
+	privsep_finish(s->clients.keeper);
+	server_clients_free(&s->clients);
 	policy_free(s->policy);
 	nat_free(s->nat);
 	ev_timer_free(s->expire);
