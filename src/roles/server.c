@@ -105,6 +105,7 @@ struct server {
 	struct capture *cap;
 	struct hostguard *guard;
 	struct server_clients clients;
+	struct privdrop_user user; /* to run as; uid 0: keep root's rights */
 	struct ev_timer *expire;
 	struct ev_turn *flusher;
 	uint32_t ext_addr;
@@ -518,30 +519,35 @@ static void keeper_undo(void *arg)
 	hostguard_remove(s->guard);
 }
 
-/* Everything that needs root is open: become the configured user, and
- * leave the host changes to the keeper */
-static int drop_privileges(struct server *s)
+/* The user to become, looked up before anything changes */
+static int find_user(struct server *s)
 {
-	struct privdrop_user u;
-
 	if (geteuid()) {
 		log_info("server: not started as root: runs as uid %u",
 			 (unsigned)geteuid());
 		return 0;
 	}
-	if (privdrop_lookup(s->cf->user, &u))
+	if (privdrop_lookup(s->cf->user, &s->user))
 		return -1;
-	if (!u.uid) {
-		log_info("server: user %s: keeping root's privileges", u.name);
+	if (!s->user.uid)
+		log_info("server: user %s: keeping root's privileges",
+			 s->user.name);
+	return 0;
+}
+
+/* Everything that needs root is open: become the configured user, and
+ * leave the host changes to the keeper */
+static int drop_privileges(struct server *s)
+{
+	if (!s->user.uid)
 		return 0;
-	}
 	s->clients.keeper = privsep_start(s->clients.base->path, keeper_undo,
 					  s);
 	if (!s->clients.keeper)
 		return -1;
 	hostguard_forget(s->guard);
 	s->guard = NULL;
-	return privdrop(&u, 0, "server");
+	return privdrop(&s->user, 0, "server");
 }
 
 static void on_hup(int signum, void *arg)
@@ -608,7 +614,7 @@ int server_run(const struct conf *c)
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
 	    clientset_init(&s->clients.set, &c->server.clients) ||
-	    find_egress(s) || start_nat(s) || start_tunnel(s) ||
+	    find_user(s) || find_egress(s) || start_nat(s) || start_tunnel(s) ||
 	    start_egress(s) || start_transports(s) || drop_privileges(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);

@@ -58,6 +58,7 @@ e2e_hosts=""		# namespaces made by this run, by host name
 e2e_procs=""		# name:pid of everything spawned and still running
 e2e_spawned=""		# pid of everything ever spawned
 e2e_stdin=""		# in_ns's standard input (feed sets it), or /dev/null
+server_extra=""		# server_conf: more keys for the server's config
 tmo=60
 
 # Comments print to the TAP stream (fd 3), also from inside $(...)
@@ -469,12 +470,16 @@ conf() {
 	sed 's/^/#   /; s/\("private_key": "\)[^"]*/\1.../' "$TMP/$1.json" >&3
 }
 
-# start_server - the server in the server namespace, serving laptop1 and
-# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1
-start_server() {
-	keys server
-	keys laptop1
-	keys laptop2
+# server_conf [KEYNAME...] - write $TMP/server.json: the server of
+# start_server, serving the clients named (keys made by start_server), and
+# $server_extra (JSON members with a trailing comma) if set
+server_conf() {
+	local _k _clients
+	_clients=""
+	for _k in "$@"; do
+		_clients="$_clients${_clients:+,
+		}{ \"name\": \"$_k\", \"public_key\": \"$(pub "$_k")\" }"
+	done
 	echo "# server.json:" >&3
 	conf server <<-EOF
 	{
@@ -482,14 +487,28 @@ start_server() {
 		"listen": "198.51.100.1:8080",
 		"udp_listen": "198.51.100.1:8080",
 		"clients": [
-			{ "name": "laptop1", "public_key": "$(pub laptop1)" },
-			{ "name": "laptop2", "public_key": "$(pub laptop2)" }
+			$_clients
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mappings_per_client": 8192 },
+		$server_extra
 		"egress": { "interface": "egr0", "address": "203.0.113.1" }
 	}
 	EOF
+}
+
+# start_server [KEYNAME...] - the server in the server namespace, serving
+# the clients named (laptop1 and laptop2 by default) on ws and udp :8080,
+# NATing out of egr0 as 203.0.113.1
+start_server() {
+	keys server
+	keys laptop1
+	keys laptop2
+	if [ $# -eq 0 ]; then
+		server_conf laptop1 laptop2
+	else
+		server_conf "$@"
+	fi
 	spawn server server "$TETHER" --role=server -c "$TMP/server.json" \
 		--verbose
 	listening server tcp 198.51.100.1:8080 &&
