@@ -35,8 +35,7 @@ static bool same_fields(const struct conf_field *fields, const char *a,
 
 /* One stored value of field @f at @a and @b (a list item's base for
  * fields of list items) */
-static bool same_value(const struct conf_field *f, const char *a,
-		       const char *b)
+static bool same_value(const struct conf_field *f, const char *a, const char *b)
 {
 	const struct prefix *pa, *pb;
 	const struct endpoint *ea, *eb;

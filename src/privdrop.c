@@ -41,21 +41,14 @@ int privdrop_lookup(const char *name, struct privdrop_user *u)
 	const struct passwd *pw = NULL;
 
 	memset(u, 0, sizeof(*u));
-	for (int i = 0; !name && default_users[i] && !pw; i++) {
-		errno = 0;
+	for (int i = 0; !name && default_users[i] && !pw; i++)
 		pw = getpwnam(default_users[i]);
-	}
-	if (name) {
-		errno = 0;
+	if (name)
 		pw = getpwnam(name);
-	}
 	if (!pw) {
-		if (errno)
-			log_warn("looking up user \"%s\"", name ? name : "nobody");
-		else
-			log_error("there is no user \"%s\" (set \"user\"; "
-				  "\"root\" keeps root's privileges)",
-				  name ? name : "nobody");
+		log_error("there is no user \"%s\" (set \"user\"; \"root\" "
+			  "keeps root's privileges)",
+			  name ? name : "nobody");
 		return -1;
 	}
 	snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);

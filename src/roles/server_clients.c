@@ -50,7 +50,8 @@ void server_clients_quota(struct server_clients *sc, uint32_t id)
 static int add_peer(struct server_clients *sc, uint32_t id,
 		    const struct conf_peer *p)
 {
-	struct tunnel_peer tp = {.name = p->name, .public_key = p->public_key.b};
+	struct tunnel_peer tp = {.name = p->name,
+				 .public_key = p->public_key.b};
 
 	return tunnel_server_add(sc->tunnel, id, &tp);
 }
@@ -97,8 +98,9 @@ static void on_keep(uint32_t id, const struct conf_peer *old,
 	}
 	if (old->max_mappings != p->max_mappings)
 		set_quota(sc, id, p,
-			  p->max_mappings ? p->max_mappings
-					  : sc->base->server.nat_mappings_per_client);
+			  p->max_mappings
+				  ? p->max_mappings
+				  : sc->base->server.nat_mappings_per_client);
 }
 
 static int on_add(uint32_t id, const struct conf_peer *p, void *arg)
@@ -153,8 +155,7 @@ void server_clients_reload(struct server_clients *sc)
 	if (fd < 0 || conf_load_fd(fd, path, CONF_ROLE_SERVER, c))
 		goto refused;
 	conf_diff(sc->base, c, restart_only, NULL);
-	if (clientset_update(&sc->set, &c->server.clients, &reload_ops, sc,
-			     &n))
+	if (clientset_update(&sc->set, &c->server.clients, &reload_ops, sc, &n))
 		goto refused;
 	log_info("server: SIGHUP: %zu client%s: %zu added, %zu removed, "
 		 "%zu kept%s",

@@ -12,13 +12,13 @@
 struct privsep;
 
 struct server_clients {
-	struct clientset set;		/* the clients by id */
-	const struct conf *base;	/* the config the server started with */
-	struct conf *latest;		/* the last one reloaded, or NULL */
+	struct clientset set;	 /* the clients by id */
+	const struct conf *base; /* the config the server started with */
+	struct conf *latest;	 /* the last one reloaded, or NULL */
 	struct ev_loop *loop;
-	struct tunnel_server *tunnel;	/* what a change is applied to */
+	struct tunnel_server *tunnel; /* what a change is applied to */
 	struct nat *nat;
-	struct privsep *keeper;		/* opens the file; NULL: open it here */
+	struct privsep *keeper; /* opens the file; NULL: open it here */
 };
 
 void server_clients_quota(struct server_clients *sc, uint32_t id);

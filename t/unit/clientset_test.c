@@ -50,8 +50,8 @@ static void note(char op, uint32_t id, const char *name)
 {
 	size_t n = strlen(seen);
 
-	snprintf(seen + n, sizeof(seen) - n, "%s%c%s%u", n ? " " : "", op,
-		 name, id);
+	snprintf(seen + n, sizeof(seen) - n, "%s%c%s%u", n ? " " : "", op, name,
+		 id);
 }
 
 static void on_remove(uint32_t id, const struct conf_peer *old, void *arg)
@@ -66,9 +66,9 @@ static void on_keep(uint32_t id, const struct conf_peer *old,
 		    const struct conf_peer *p, void *arg)
 {
 	(void)arg;
-	ok(clientset_get(watched, id) == p && !memcmp(&old->public_key,
-						      &p->public_key,
-						      sizeof(p->public_key)),
+	ok(clientset_get(watched, id) == p &&
+		   !memcmp(&old->public_key, &p->public_key,
+			   sizeof(p->public_key)),
 	   "%s kept: the set has the new entry, with the same key", p->name);
 	note('=', id, p->name);
 }
@@ -104,8 +104,8 @@ static void test_ids(void)
 	ok(!clientset_get(&cs, 100000), "an id far out is free");
 
 	/* b goes, d and e come, c moves to the front, a is renamed */
-	is(load(&c2, CL("c", KC) "," CL("d", KD) "," CL("a2", KA) "," CL(
-			     "e", KE),
+	is(load(&c2,
+		CL("c", KC) "," CL("d", KD) "," CL("a2", KA) "," CL("e", KE),
 		""),
 	   0, "second config loads");
 	seen[0] = '\0';
