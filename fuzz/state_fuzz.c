@@ -24,7 +24,8 @@ static bool same(const struct netcfg_state_rec *a,
 	       a->rule.table == b->rule.table &&
 	       a->rule.not_fwmark == b->rule.not_fwmark &&
 	       a->rule.suppress == b->rule.suppress &&
-	       !strcmp(a->key, b->key) && a->value == b->value;
+	       !strcmp(a->key, b->key) && a->value == b->value &&
+	       a->dns_method == b->dns_method && !strcmp(a->dns, b->dns);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

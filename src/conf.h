@@ -41,15 +41,32 @@ struct conf_key {
 	uint8_t b[32];
 };
 
+/* How the client sets the laptop's resolver (the order of resolv.h's) */
+enum conf_dns_method {
+	CONF_DNS_AUTO,
+	CONF_DNS_RESOLVED,
+	CONF_DNS_RESOLVCONF,
+	CONF_DNS_FILE,
+	CONF_DNS_OFF,
+};
+
 struct conf_client {
 	struct conf_url server_url;
 	struct conf_key private_key;
 	struct conf_key server_public_key;
 	struct endpoint listen;
+	/* GET /status; family 0: none */
+	struct endpoint status_listen;
 	char *interface; /* NULL: do not add the listen address */
+	char *webapp;	 /* the phone's page; NULL: serve none */
 	char *tun_name;
 	int64_t tun_mtu;
 	struct conf_list routes; /* struct prefix */
+	struct addr dns_server;	 /* family 0: what the server announces */
+	int dns_method;		 /* enum conf_dns_method */
+	bool dhcp_enabled;	 /* dnsmasq for the phone (dhcpd.c) */
+	struct prefix dhcp_pool; /* the leases, inside 169.254.0.0/16 */
+	int64_t dhcp_lease_time; /* seconds */
 };
 
 enum conf_nat_mode { CONF_NAT_USERSPACE, CONF_NAT_KERNEL };
@@ -66,6 +83,8 @@ struct conf_peer {
 struct conf_server {
 	struct conf_key private_key;
 	struct endpoint listen;
+	/* GET /status; family 0: none */
+	struct endpoint status_listen;
 	struct endpoint udp_listen;   /* family 0: no UDP transport */
 	struct conf_list clients;     /* struct conf_peer */
 	struct prefix tunnel_address; /* what clients are assigned */
@@ -75,10 +94,12 @@ struct conf_server {
 	struct conf_port_range nat_ports;
 	int nat_filtering; /* enum conf_nat_filtering */
 	int64_t nat_mappings_per_client;
+	int64_t nat_max_mappings; /* all clients together */
 	int64_t nat_udp_timeout;
 	int64_t nat_tcp_established_timeout;
 	int64_t nat_tcp_transitory_timeout;
 	int64_t nat_icmp_timeout;
+	struct prefix nat_pool; /* kernel mode: one address per session */
 	char *egress_interface;	       /* NULL: the default route's */
 	struct addr egress_address;    /* family 0: the interface's */
 	struct conf_list egress_allow; /* struct prefix */

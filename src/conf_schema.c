@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "conf_schema.h"
+#include "nat.h"
 
 /* The tables read best as written: one key per brace, aligned by hand */
 /* clang-format off */
@@ -21,6 +22,8 @@ static const char *const nat_filters[] = { "address-dependent",
 					   "endpoint-independent", NULL };
 static const char *const relay_schemes[] = { "ws", "wss", NULL };
 static const char *const client_schemes[] = { "ws", "wss", "udp", NULL };
+static const char *const dns_methods[] = { "auto", "systemd-resolved",
+					   "resolvconf", "file", "off", NULL };
 
 #define LOG_LEVEL_FIELD                                                      \
 	{ .name = "log_level", .type = CONF_ENUM, .offset = OFF(log_level),  \
@@ -34,8 +37,27 @@ static const struct conf_field client_tun[] = {
 	END
 };
 
+static const struct conf_field client_dns[] = {
+	{ .name = "server", .type = CONF_ADDR, .offset = OFF(client.dns_server),
+	  .def = "null", .nullable = true, .ipv4 = true },
+	{ .name = "method", .type = CONF_ENUM, .offset = OFF(client.dns_method),
+	  .def = "\"auto\"", .choices = dns_methods },
+	END
+};
+
 static const struct conf_field prefix_item[] = {
 	{ .name = "", .type = CONF_PREFIX, .offset = 0 },
+	END
+};
+
+static const struct conf_field client_dhcp[] = {
+	{ .name = "enabled", .type = CONF_BOOL,
+	  .offset = OFF(client.dhcp_enabled), .def = "false" },
+	{ .name = "pool", .type = CONF_PREFIX, .offset = OFF(client.dhcp_pool),
+	  .def = "\"169.254.200.0/24\"" },
+	{ .name = "lease_time", .type = CONF_INT,
+	  .offset = OFF(client.dhcp_lease_time), .def = "3600", .min = 120,
+	  .max = 86400 },
 	END
 };
 
@@ -49,13 +71,20 @@ static const struct conf_field client_fields[] = {
 	  .offset = OFF(client.server_public_key) },
 	{ .name = "listen", .type = CONF_ENDPOINT,
 	  .offset = OFF(client.listen), .def = "\"169.254.134.89:6354\"" },
+	{ .name = "status_listen", .type = CONF_ENDPOINT,
+	  .offset = OFF(client.status_listen), .def = "\"127.0.0.1:6355\"",
+	  .nullable = true },
 	{ .name = "interface", .type = CONF_STRING,
 	  .offset = OFF(client.interface), .def = "null", .nullable = true,
 	  .max = 15 },
+	{ .name = "webapp", .type = CONF_STRING, .offset = OFF(client.webapp),
+	  .def = "\"" PKGDATADIR "/webapp\"", .nullable = true, .max = 4096 },
 	{ .name = "tun", .type = CONF_OBJECT, .fields = client_tun },
 	{ .name = "routes", .type = CONF_LIST, .offset = OFF(client.routes),
 	  .def = "[\"0.0.0.0/0\"]", .min = 0, .max = 1024,
 	  .fields = prefix_item, .item_size = sizeof(struct prefix) },
+	{ .name = "dns", .type = CONF_OBJECT, .fields = client_dns },
+	{ .name = "dhcp", .type = CONF_OBJECT, .fields = client_dhcp },
 	END
 };
 
@@ -66,7 +95,7 @@ static const struct conf_field peer_fields[] = {
 	  .offset = offsetof(struct conf_peer, public_key) },
 	{ .name = "max_mappings", .type = CONF_INT,
 	  .offset = offsetof(struct conf_peer, max_mappings), .def = "0",
-	  .min = 0, .max = 65535 },
+	  .min = 0, .max = NAT_MAPPINGS_MAX },
 	{ .name = "address", .type = CONF_PREFIX,
 	  .offset = offsetof(struct conf_peer, address), .def = "null",
 	  .nullable = true, .host_prefix = true },
@@ -104,8 +133,13 @@ static const struct conf_field server_nat[] = {
 	  .choices = nat_filters },
 	{ .name = "mappings_per_client", .type = CONF_INT,
 	  .offset = OFF(server.nat_mappings_per_client), .def = "1024",
-	  .min = 1, .max = 65535 },
+	  .min = 1, .max = NAT_MAPPINGS_MAX },
+	{ .name = "max_mappings", .type = CONF_INT,
+	  .offset = OFF(server.nat_max_mappings), .def = "65536",
+	  .min = 1, .max = NAT_MAPPINGS_MAX },
 	{ .name = "timeouts", .type = CONF_OBJECT, .fields = nat_timeouts },
+	{ .name = "pool", .type = CONF_PREFIX, .offset = OFF(server.nat_pool),
+	  .def = "\"10.78.0.0/16\"" },
 	END
 };
 
@@ -116,7 +150,7 @@ static const struct conf_field server_tunnel[] = {
 	{ .name = "mtu", .type = CONF_INT, .offset = OFF(server.tunnel_mtu),
 	  .def = "1380", .min = 576, .max = 9000 },
 	{ .name = "dns", .type = CONF_ADDR, .offset = OFF(server.tunnel_dns),
-	  .def = "null", .nullable = true },
+	  .def = "null", .nullable = true, .ipv4 = true },
 	END
 };
 
@@ -145,6 +179,9 @@ static const struct conf_field server_fields[] = {
 	  .def = "\"0.0.0.0:8080\"" },
 	{ .name = "udp_listen", .type = CONF_ENDPOINT,
 	  .offset = OFF(server.udp_listen), .def = "\"0.0.0.0:8080\"",
+	  .nullable = true },
+	{ .name = "status_listen", .type = CONF_ENDPOINT,
+	  .offset = OFF(server.status_listen), .def = "\"127.0.0.1:6356\"",
 	  .nullable = true },
 	{ .name = "clients", .type = CONF_LIST, .offset = OFF(server.clients),
 	  .def = "[]", .min = 0, .max = 65535, .fields = peer_item,

@@ -37,6 +37,7 @@ struct conf_field {
 	bool host_prefix; /* CONF_PREFIX: an address with its network's
 			   * length ("10.77.0.2/24"), host bits allowed */
 	const char *const *schemes; /* CONF_URL: allowed schemes */
+	bool ipv4;		    /* CONF_ADDR: IPv4 only */
 };
 
 /* The top-level keys of @role's config, terminated by a NULL name */

@@ -362,6 +362,10 @@ int conf_value_parse(const struct conf_field *f, json_t *v, void *dst,
 			*why = "is not an IP address";
 			return -1;
 		}
+		if (f->ipv4 && ((struct addr *)dst)->family != AF_INET) {
+			*why = "is not an IPv4 address";
+			return -1;
+		}
 		return 0;
 	case CONF_PREFIX:
 		if (prefix_parse(s, dst, f->host_prefix, &w)) {

@@ -52,6 +52,7 @@
 
 #include "hostguard.h"
 #include "log.h"
+#include "nftcmd.h"
 #include "runstate.h"
 
 #define HOSTGUARD_RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
@@ -265,61 +266,18 @@ static int reserved_open(void)
 
 static struct nft_ctx *nft_open(void)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!nft) {
-		log_error("hostguard: cannot start libnftables");
-		return NULL;
-	}
-	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		log_error("hostguard: cannot buffer libnftables output");
-		nft_ctx_free(nft);
-		return NULL;
-	}
-	return nft;
+	return nftcmd_open("hostguard");
 }
 
-/*
- * Run nftables commands; *@out (if not NULL) gets their output, valid until
- * the next run.  Both buffers are read every time, which empties them.
- */
-static int nft_run(struct nft_ctx *nft, const char *what, const char *cmd,
-		   const char **out)
+static int nft_run(struct nft_ctx *nft, const char *what, const char *cmd)
 {
-	int rc = nft_run_cmd_from_buffer(nft, cmd);
-	const char *o = nft_ctx_get_output_buffer(nft);
-	const char *err = nft_ctx_get_error_buffer(nft);
-	int len;
-
-	if (out)
-		*out = o ? o : "";
-	if (!rc)
-		return 0;
-	if (!err || !*err)
-		err = "failed";
-	if (!strncmp(err, "Error: ", 7))
-		err += 7;
-	len = (int)strcspn(err, "\n");
-	log_error("hostguard: nftables: %s: %.*s", what, len, err);
-	return -1;
+	return nftcmd_run(nft, "hostguard", what, cmd, NULL);
 }
 
 /* 1 if the table exists, 0 if not, -1 if nftables cannot tell */
 static int table_exists(struct nft_ctx *nft)
 {
-	static const char want[] = "table " HOSTGUARD_TABLE;
-	size_t n = sizeof(want) - 1;
-	const char *line;
-
-	if (nft_run(nft, "listing tables", "list tables", &line))
-		return -1;
-	for (; line; line = strchr(line, '\n')) {
-		line += *line == '\n';
-		if (!strncmp(line, want, n) &&
-		    (line[n] == '\n' || line[n] == '\0'))
-			return 1;
-	}
-	return 0;
+	return nftcmd_table_exists(nft, "hostguard", HOSTGUARD_TABLE);
 }
 
 static int table_create(struct nft_ctx *nft, uint32_t addr, unsigned int lo,
@@ -349,13 +307,13 @@ static int table_create(struct nft_ctx *nft, uint32_t addr, unsigned int lo,
 		 "icmp type echo-request icmp id %s notrack "
 		 "comment \"sent by the userspace NAT\"\n",
 		 a, ports, a, ports, a, ports);
-	return nft_run(nft, "creating table " HOSTGUARD_TABLE, cmd, NULL);
+	return nft_run(nft, "creating table " HOSTGUARD_TABLE, cmd);
 }
 
 static int table_delete(struct nft_ctx *nft)
 {
 	return nft_run(nft, "deleting table " HOSTGUARD_TABLE,
-		       "delete table " HOSTGUARD_TABLE, NULL);
+		       "delete table " HOSTGUARD_TABLE);
 }
 
 /* --- the state file ------------------------------------------------------- */

@@ -34,7 +34,8 @@ struct role {
 static const struct role roles[] = {
 	{"client", client_run, client_cleanup},
 	{"relay", relay_run, NULL},
-	{"server", server_run, NULL},
+	{"server", server_run, server_cleanup},
+	{"selftest", selftest_run, selftest_cleanup},
 	{NULL, NULL, NULL},
 };
 
@@ -92,7 +93,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tether --role=ROLE [-c FILE] [--verbose]\n"
 		"       tether --check-config --role=ROLE [-c FILE]\n"
-		"       tether --cleanup --role=client\n"
+		"       tether --role=selftest [--keep]\n"
+		"       tether --cleanup --role=client|server|selftest\n"
 		"       tether genkey | tether pubkey < private-key\n"
 		"       tether --help | --version\n"
 		"\n"
@@ -111,8 +113,12 @@ static void usage(FILE *out)
 		"defaults filled in\n"
 		"                    (roles with a config: client, server, "
 		"relay)\n"
-		"  --cleanup         undo what a client that died left on the "
-		"host\n"
+		"  --cleanup         undo what a client or server that died "
+		"left on the host;\n"
+		"                    remove what selftests left (--keep, "
+		"killed)\n"
+		"  --keep            selftest: leave its namespaces up to "
+		"explore\n"
 		"  -v, --verbose     log at debug level\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n"
@@ -140,6 +146,7 @@ struct options {
 	const char *config;
 	int check;
 	int cleanup;
+	int keep;
 	int verbose;
 };
 
@@ -150,6 +157,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
 		{"cleanup", no_argument, NULL, 'K'},
+		{"keep", no_argument, NULL, 'k'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -171,6 +179,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'K':
 			o->cleanup = 1;
+			break;
+		case 'k':
+			o->keep = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -250,11 +261,17 @@ static int run_role(const struct options *o)
 		return usage_error("unknown role '%s'", o->role);
 	/* no config: it may be gone or broken since the run that died */
 	if (o->cleanup && !r->cleanup)
-		return usage_error("--cleanup is for the client role");
+		return usage_error("--cleanup is for the client and server "
+				   "roles (and the selftest)");
+	if (o->keep && strcmp(r->name, "selftest"))
+		return usage_error("--keep is for the selftest role");
+	selftest_set_keep(o->keep);
 	if (o->cleanup)
 		return r->cleanup();
 	if (conf_role_parse(o->role, &cr))
-		return r->run(NULL);
+		return o->config ? usage_error("role '%s' reads no config",
+					       o->role)
+				 : r->run(NULL);
 	if (load_config(o, cr, &c, NULL))
 		return EXIT_USAGE;
 	ev_defer_stop_signals(); /* the role's loop takes them */

@@ -151,6 +151,8 @@ struct nat_result {
 
 #define NAT_PROTOS	3	/* TCP, UDP, ICMP echo: index of per-protocol
 				 * figures in struct nat_stats */
+/* Mappings one external address can hold: every port of every protocol */
+#define NAT_MAPPINGS_MAX (NAT_PROTOS * 65536)
 
 /**
  * struct nat_stats - counters and table figures for a status endpoint

@@ -15,7 +15,8 @@
  * never go unrecorded for lack of memory. With a state file
  * (netcfg_set_state()), the list is written to it before each change and
  * after each undo, so netcfg_cleanup() in a later run can finish the job
- * after a crash (netcfg_state.c). Rules and sysctls are in netcfg_rule.c.
+ * after a crash (netcfg_state.c). Rules and sysctls are in netcfg_rule.c,
+ * the resolver in netcfg_dns.c.
  */
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -32,6 +33,7 @@
 
 #include "log.h"
 #include "netcfg.h"
+#include "netcfg_dns.h"
 #include "netcfg_impl.h"
 #include "netcfg_state.h"
 
@@ -766,7 +768,7 @@ static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 	int ifindex = c->ifindex;
 
 	if (!ifindex && c->kind != NETCFG_STATE_RULE &&
-	    c->kind != NETCFG_STATE_SYSCTL) {
+	    c->kind != NETCFG_STATE_SYSCTL && c->kind != NETCFG_STATE_DNS) {
 		if (get_link(nc, 0, c->ifname, &li) < 0) {
 			if (gone(errno))
 				return 0;
@@ -803,6 +805,8 @@ static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 		return netcfg_rule_undo(nc, &c->rule);
 	case NETCFG_STATE_SYSCTL:
 		return netcfg_sysctl_undo(nc, c->key, c->value);
+	case NETCFG_STATE_DNS:
+		return netcfg_dns_undo(c);
 	}
 	return -1;
 }

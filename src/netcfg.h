@@ -34,6 +34,7 @@ int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		     uint32_t table);
 int netcfg_rule_add(struct netcfg *nc, const struct netcfg_rule *rule);
 int netcfg_sysctl_set(struct netcfg *nc, const char *key, unsigned value);
+int netcfg_sysctl_raise(struct netcfg *nc, const char *key, unsigned min);
 int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out);
 int netcfg_default_ifindex(struct netcfg *nc);
 int netcfg_undo(struct netcfg *nc);

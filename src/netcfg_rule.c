@@ -204,6 +204,26 @@ err:
 }
 
 /**
+ * netcfg_sysctl_raise() - make a numeric sysctl at least @min
+ * @nc:		the handle
+ * @key:	net.* key: net.netfilter.nf_conntrack_udp_timeout
+ * @min:	the lowest value wanted
+ *
+ * A value of @min or more is left alone; a lower one is set to @min as
+ * netcfg_sysctl_set() does, recorded for netcfg_undo().
+ *
+ * Return: 0, or -1 with errno set (and the failure logged)
+ */
+int netcfg_sysctl_raise(struct netcfg *nc, const char *key, unsigned min)
+{
+	unsigned v;
+
+	if (!sysctl_read(key, &v) && v >= min)
+		return 0;
+	return netcfg_sysctl_set(nc, key, min);
+}
+
+/**
  * netcfg_rule_undo() - delete a rule netcfg_rule_add() added
  * @nc:		the handle
  * @rule:	the rule

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netcfg_dns.h"
 #include "netcfg_state.h"
 #include "runstate.h"
 
@@ -147,6 +148,8 @@ static int parse_record(char **t, int n, struct netcfg_state_rec *r, char *why,
 		return parse_rule(t, n, r, why, len);
 	if (!strcmp(t[0], "sysctl"))
 		return parse_sysctl(t, n, r, why, len);
+	if (!strcmp(t[0], "dns"))
+		return netcfg_dns_parse(t, n, r, why, len);
 	if (strcmp(t[0], "addr") && strcmp(t[0], "route"))
 		return bad(why, len, "unknown record", t[0]);
 	r->kind = *t[0] == 'a' ? NETCFG_STATE_ADDR : NETCFG_STATE_ROUTE;
@@ -252,6 +255,9 @@ int netcfg_state_format(const struct netcfg_state_rec *r, char *buf, size_t len)
 		break;
 	case NETCFG_STATE_SYSCTL:
 		n = snprintf(buf, len, "sysctl %s %u", r->key, r->value);
+		break;
+	case NETCFG_STATE_DNS:
+		n = netcfg_dns_format(r, buf, len);
 		break;
 	}
 	return n < 0 || (size_t)n >= len ? -1 : 0;

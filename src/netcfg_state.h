@@ -12,6 +12,10 @@
  *					fwmark M) or "-", SUPPRESS a
  *					suppress_prefixlength or "-"
  *	sysctl KEY OLD			write OLD back: net.ipv4.conf.all...
+ *	dns resolved IFNAME		resolvectl revert IFNAME
+ *	dns resolvconf RECORD		resolvconf -d RECORD
+ *	dns file SAVED|-		put /etc/resolv.conf back from SAVED
+ *					(or remove it: there was none)
  *
  * and "pid N", "netns N" and "#" comments for whoever reads the file.
  * Interfaces go by name: indexes do not outlive a run.
@@ -33,9 +37,11 @@ enum netcfg_state_kind {
 	NETCFG_STATE_ROUTE,
 	NETCFG_STATE_RULE,
 	NETCFG_STATE_SYSCTL,
+	NETCFG_STATE_DNS, /* netcfg_dns.c */
 };
 
 #define NETCFG_SYSCTL_LEN 64 /* longest sysctl key, with its NUL */
+#define NETCFG_DNS_LEN	  64 /* longest dns name or path, with its NUL */
 
 /* One change and how to undo it */
 struct netcfg_state_rec {
@@ -49,6 +55,9 @@ struct netcfg_state_rec {
 	struct netcfg_rule rule;     /* rule */
 	char key[NETCFG_SYSCTL_LEN]; /* sysctl: net.ipv4.conf.all.x */
 	unsigned value;		     /* sysctl: the value before */
+	int dns_method;		     /* dns: enum resolv_method */
+	char dns[NETCFG_DNS_LEN];    /* dns: interface, record, saved copy
+				      * ("": there was no file) */
 };
 
 /* A state file as read back */

@@ -246,7 +246,9 @@ unsigned int session_tick(struct session *s, uint64_t now, uint64_t *next)
 		due(now, s->cur.birth_ms, lim->reject_after_ms, &when);
 
 	if (s->initiator) {
-		rekey = !usable ||
+		/* an initiation that got no answer is sent again even while
+		 * the keys are good: it may have been lost on a new path */
+		rekey = !usable || s->handshake_pending ||
 			(s->cur.initiator &&
 			 (due(now, s->cur.birth_ms, lim->rekey_after_ms,
 			      &when) ||

@@ -59,6 +59,12 @@ struct tunnel_client_handlers {
 	void (*packet)(const uint8_t *pkt, size_t len, void *user);
 	/* nothing heard from the server for the dead-path time */
 	void (*dead)(void *user);
+	/* every completed handshake (rekeys too), after up(); @rtt_us is
+	 * from the initiation sent to its response (may be NULL) */
+	void (*handshake)(const struct noise_assignment *as, uint64_t rtt_us,
+			  void *user);
+	/* a data message (or keepalive) authenticated (may be NULL) */
+	void (*heard)(void *user);
 };
 
 /* Defaults for what the client holds while it cannot send */
@@ -114,6 +120,17 @@ struct tunnel_server_handlers {
 	void (*gone)(uint32_t id, void *user);
 };
 
+/* A client's session, as tunnel_server_peer() reports it */
+struct tunnel_peer_info {
+	bool connected;	       /* has a path, not lingering */
+	const char *path;      /* the path's name, or NULL */
+	uint64_t since_ms;     /* the session's first handshake */
+	uint64_t handshake_ms; /* its latest */
+	uint64_t handshakes;
+	struct noise_assignment as; /* what it was given */
+	const struct session_stats *stats;
+};
+
 struct tunnel_server_params {
 	const uint8_t *private_key; /* 32 bytes */
 	const struct tunnel_peer *peers;
@@ -142,6 +159,8 @@ bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id);
 uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id);
 const struct session_stats *
 tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id);
+bool tunnel_server_peer(const struct tunnel_server *ts, uint32_t id,
+			struct tunnel_peer_info *pi);
 const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts);
 void tunnel_server_free(struct tunnel_server *ts);
 

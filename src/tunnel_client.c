@@ -60,7 +60,18 @@ struct tunnel_client {
 	uint64_t hold_ms;
 	uint64_t unready_since; /* first packet that could not go; 0: none */
 	struct tunnel_stats st;
+	uint64_t init_sent_us; /* the last initiation, for the round trip */
 };
+
+/* The monotonic clock in microseconds: a handshake's round trip on a
+ * LAN is shorter than the loop's cached milliseconds can tell */
+static uint64_t mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
 
 /* A TAI64N timestamp that only goes up, even if the wall clock does not */
 static void next_timestamp(struct tunnel_client *tc,
@@ -97,6 +108,7 @@ static void send_initiation(struct tunnel_client *tc, uint64_t now)
 	}
 	if (tconn_send(tc->path, msg, sizeof(msg)) < 0)
 		tc->st.drops[TUNNEL_DROP_QUEUE_FULL]++;
+	tc->init_sent_us = mono_us();
 	session_handshake_sent(&tc->s, now);
 	log_debug("tunnel: initiation sent via %s", tconn_name(tc->path));
 }
@@ -255,6 +267,7 @@ void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c)
 static void handle_response(struct tunnel_client *tc, uint8_t *msg, size_t len,
 			    uint64_t now)
 {
+	uint64_t rtt_us = mono_us() - tc->init_sent_us;
 	struct noise_assignment as;
 	struct noise_keypair kp;
 	enum noise_err err;
@@ -275,6 +288,8 @@ static void handle_response(struct tunnel_client *tc, uint8_t *msg, size_t len,
 	tc->up = true;
 	if (changed && tc->h->up)
 		tc->h->up(&as, tc->user);
+	if (tc->h->handshake)
+		tc->h->handshake(&as, rtt_us, tc->user);
 	release(tc, now, false);
 	/* confirm the new keys to the server at once */
 	tick(tc);
@@ -289,6 +304,8 @@ static void handle_data(struct tunnel_client *tc, uint8_t *msg, size_t len,
 
 	if (session_open(&tc->s, msg, len, now, &it) != SESSION_OK)
 		return; /* counted by the session */
+	if (tc->h->heard)
+		tc->h->heard(tc->user);
 	while (session_iter_next(&it, &pkt, &plen))
 		tc->h->packet(pkt, plen, tc->user);
 }

@@ -45,6 +45,10 @@ struct ts_peer {
 	struct ev_timer *timer;
 	uint64_t silent_since; /* path lost or dead: linger start */
 	bool lingering;
+	uint64_t since_ms;     /* the session's first handshake */
+	uint64_t handshake_ms; /* its latest */
+	uint64_t handshakes;
+	struct noise_assignment as; /* the latest handshake's */
 	struct ts_peer *next_dirty;
 	bool dirty;
 };
@@ -238,7 +242,12 @@ static void handle_initiation(struct tunnel_server *ts, struct tconn *c,
 		p->s.on_retire = retire;
 		p->s.retire_arg = p;
 		p->active = true;
+		p->since_ms = now;
+		p->handshakes = 0;
 	}
+	p->handshake_ms = now;
+	p->handshakes++;
+	p->as = as;
 	session_install(&p->s, &kp, now);
 	noise_keypair_clear(&kp);
 	bind_path(p, c);
@@ -394,6 +403,31 @@ tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id)
 	const struct ts_peer *p = peer_get(ts, id);
 
 	return p ? &p->s.stats : NULL;
+}
+
+/**
+ * tunnel_server_peer() - what the status shows of client @id's session
+ * @ts:	tunnel
+ * @id:	client
+ * @pi:	filled in; pi->path is valid until the loop runs again
+ *
+ * Return: true if @id has a session (maybe lingering without a path)
+ */
+bool tunnel_server_peer(const struct tunnel_server *ts, uint32_t id,
+			struct tunnel_peer_info *pi)
+{
+	const struct ts_peer *p = peer_get(ts, id);
+
+	if (!p || !p->active)
+		return false;
+	pi->connected = tunnel_server_connected(ts, id);
+	pi->path = p->path ? tconn_name(p->path) : NULL;
+	pi->since_ms = p->since_ms;
+	pi->handshake_ms = p->handshake_ms;
+	pi->handshakes = p->handshakes;
+	pi->as = p->as;
+	pi->stats = &p->s.stats;
+	return true;
 }
 
 const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts)

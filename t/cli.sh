@@ -50,10 +50,12 @@ run "$TETHER" --check-config --role=server
 		"the default config path is named"
 }
 
-# --cleanup is the client's alone (its own run is in t/e2e/cleanup.sh)
-run "$TETHER" --role=server --cleanup
+# --cleanup is the client's and the server's (their runs are in
+# t/e2e/cleanup.sh and t/e2e/knat_life.sh)
+run "$TETHER" --role=relay --cleanup
 expect_rc 2 "--cleanup with another role exits 2"
-expect_err "--cleanup is for the client role" "--cleanup names its role"
+expect_err "--cleanup is for the client and server roles" \
+	"--cleanup names its roles"
 run "$TETHER" --role=client --cleanup --check-config
 expect_rc 2 "--cleanup with --check-config exits 2"
 

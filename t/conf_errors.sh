@@ -96,6 +96,12 @@ bad relay "unknown log level" '{"server_url": "ws://a/", "log_level": "loud"}' \
 # addresses, prefixes (CIDR) and ports
 bad server "invalid address" "{$SERVER_BASE, \"egress\": {\"address\": \"300.1.2.3\"}}" \
 	'"egress.address": "300.1.2.3" is not an IP address'
+bad client "an IPv6 DNS server" "{$CLIENT_BASE, \"dns\": {\"server\": \"2001:db8::53\"}}" \
+	'"dns.server": "2001:db8::53" is not an IPv4 address'
+bad server "an IPv6 tunnel DNS server" "{$SERVER_BASE, \"tunnel\": {\"dns\": \"2001:db8::53\"}}" \
+	'"tunnel.dns": "2001:db8::53" is not an IPv4 address'
+bad client "a DNS method that does not exist" "{$CLIENT_BASE, \"dns\": {\"method\": \"dnsmasq\"}}" \
+	'"dns.method": "dnsmasq" is not one of: auto, systemd-resolved, resolvconf, file, off'
 bad client "CIDR with host bits" "{$CLIENT_BASE, \"routes\": [\"10.0.0.1/8\"]}" \
 	'"routes[0]": "10.0.0.1/8" has bits set beyond its prefix length'
 bad client "CIDR length 33" "{$CLIENT_BASE, \"routes\": [\"0.0.0.0/0\", \"10.0.0.0/33\"]}" \

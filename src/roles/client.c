@@ -11,6 +11,8 @@
  * Wi-Fi interface while it runs), the phone's page connects, and every
  * new connection from the page (a reload, a new phone) replaces the old
  * one and resumes the session. With udp:// the client dials the server.
+ * With "dhcp" enabled it also runs dnsmasq for the phone (dhcpd.c).
+ * The page itself is served on the same address (phone_page.c).
  *
  * The TUN's address, MTU and routes come from the server's assignment in
  * the handshake; everything added to the host is undone on exit. Each
@@ -25,13 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_dns.h"
+#include "client_state.h"
+#include "client_status.h"
+#include "dhcpd.h"
 #include "ev.h"
 #include "log.h"
 #include "netcfg.h"
+#include "phone_page.h"
 #include "pkt.h"
 #include "ratelimit.h"
 #include "roles.h"
 #include "runstate.h"
+#include "status.h"
 #include "transport.h"
 #include "tun.h"
 #include "tunnel.h"
@@ -72,6 +80,11 @@ enum client_drop {
 	CLIENT_DROP__COUNT
 };
 
+static const char *const drop_names[CLIENT_DROP__COUNT] = {
+	[CLIENT_DROP_NOT_IPV4] = "not ipv4",
+	[CLIENT_DROP_WRITE] = "tun write failed",
+};
+
 struct client {
 	const struct conf_client *cf;
 	struct ev_loop *loop;
@@ -83,14 +96,17 @@ struct client {
 	bool tun_paused;
 	struct netcfg *nc;
 	bool configured; /* TUN address and routes are set */
-	bool failed;	 /* could not set them: stop, exit 1 */
+	bool failed;	 /* stopped by a failure, not a signal: exit 1 */
 	uint16_t mss;	 /* TCP MSS that fits the tunnel */
-	char origin[80]; /* our own page's origin */
+	char *page_info; /* the phone page's settings (JSON) */
 	uint8_t buf[PKT_MAX];
 	struct ratelimit icmp_limit;
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
 	uint64_t unreachables; /* ICMP host unreachable written */
+	struct client_state state;
+	struct status *status;
+	struct dhcpd *dhcpd; /* the phone's DHCP server, if configured */
 };
 
 /* Lower the MSS of SYNs in either direction to what fits the TUN MTU */
@@ -268,6 +284,7 @@ static void on_up(const struct noise_assignment *as, void *user)
 		    netcfg_route_add(cl->nc, ifindex, &routes[i], 0) &&
 		    errno != EEXIST)
 			goto fail;
+	client_dns_up(cl->nc, cl->cf, ifindex, as->dns);
 	cl->configured = true;
 	log_info("client: tunnel up: %s is %s, mtu %u, %zu route%s",
 		 tun_name(cl->tun), prefix_format(&inner, a, sizeof(a)), mtu,
@@ -285,25 +302,41 @@ static void on_dead(void *user)
 {
 	struct client *cl = user;
 
-	log_info("client: waiting for the server%s",
-		 cl->path ? "" : " (no phone connected)");
+	client_state_silent(&cl->state, ev_now(cl->loop));
+}
+
+static void on_heard(void *user)
+{
+	struct client *cl = user;
+
+	client_state_heard(&cl->state, ev_now(cl->loop));
+}
+
+static void on_handshake(const struct noise_assignment *as, uint64_t rtt_us,
+			 void *user)
+{
+	struct client *cl = user;
+
+	client_state_handshake(&cl->state, as, rtt_us, ev_now(cl->loop));
 }
 
 static const struct tunnel_client_handlers tunnel_handlers = {
 	.up = on_up,
 	.packet = on_packet,
 	.dead = on_dead,
+	.handshake = on_handshake,
+	.heard = on_heard,
 };
 
-/* Only our own page (or the C relay, which sends no Origin) may connect */
+/* Only a tether page (or the C relay, which sends no Origin) may connect */
 static bool on_admit(struct tconn *c, const char *origin, void *user)
 {
 	struct client *cl = user;
 
-	if (!origin || !strcmp(origin, cl->origin))
+	if (phone_page_origin_ok(cl->cf, origin))
 		return true;
-	log_info("client: refused %s: Origin %s is not our page", tconn_name(c),
-		 origin);
+	log_info("client: refused %s: Origin %s is not a tether page",
+		 tconn_name(c), origin);
 	return false;
 }
 
@@ -312,7 +345,7 @@ static void on_open(struct tconn *c, void *user)
 	struct client *cl = user;
 	struct tconn *old = cl->path;
 
-	log_info("client: %s connected", tconn_name(c));
+	client_state_path_open(&cl->state, tconn_name(c), ev_now(cl->loop));
 	cl->path = c;
 	if (old) {
 		log_info("client: %s replaces %s", tconn_name(c),
@@ -339,8 +372,7 @@ static void on_closed(struct tconn *c, const char *why, void *user)
 		return;
 	cl->path = NULL;
 	tun_pause(cl, false);
-	log_info("client: %s disconnected (%s); waiting for the phone",
-		 tconn_name(c), why);
+	client_state_path_lost(&cl->state, why, ev_now(cl->loop));
 }
 
 static void on_drained(struct tconn *c, void *user)
@@ -393,16 +425,16 @@ static int start_path(struct client *cl)
 		.kind = TRANSPORT_WEBSOCKET,
 		.listen = &cl->cf->listen,
 		.path = "/websocket",
+		.static_dir = cl->cf->webapp,
+		.info_path = PHONE_PAGE_INFO_PATH,
 		.max_message = WS_MAX_MESSAGE,
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
 		.max_per_ip = 8,
 		.ping_interval_s = 10,
 	};
-	char ep[ADDR_STRLEN];
+	char ep[ADDR_STRLEN], where[ADDR_STRLEN + 16];
 
-	snprintf(cl->origin, sizeof(cl->origin), "http://%s",
-		 endpoint_format(&cl->cf->listen, ep, sizeof(ep)));
 	if (u->scheme == URL_UDP) {
 		tp = (struct transport_params){
 			.kind = TRANSPORT_UDP,
@@ -410,15 +442,42 @@ static int start_path(struct client *cl)
 			.fwmark = full_tunnel(cl->cf) ? FULL_FWMARK : 0,
 		};
 		cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+		snprintf(where, sizeof(where), "udp://%.40s:%u", u->host,
+			 u->port);
+		client_state_init(&cl->state, "server", where,
+				  ev_now(cl->loop));
 		return cl->t && transport_connect(cl->t, u, NULL, NULL) ? 0
 									: -1;
 	}
 	if (add_listen_address(cl))
 		return -1;
+	phone_page_check(cl->cf);
+	cl->page_info = phone_page_info(cl->cf);
+	tp.info_json = cl->page_info;
+	endpoint_format(&cl->cf->listen, ep, sizeof(ep));
 	cl->t = transport_new(cl->loop, &tp, &transport_handlers, cl);
+	snprintf(where, sizeof(where), "http://%s/", ep);
 	if (cl->t)
-		log_info("client: waiting for the phone at http://%s/", ep);
+		client_state_init(&cl->state, "phone", where, ev_now(cl->loop));
 	return cl->t ? 0 : -1;
+}
+
+/* dnsmasq ended by itself: the client does not run without it (dhcpd.c) */
+static void on_dhcpd_died(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->failed = true;
+	ev_loop_stop(cl->loop);
+}
+
+/* DHCP for the phone, on the interface that has the listen address now */
+static int start_dhcp(struct client *cl)
+{
+	if (!cl->cf->dhcp_enabled)
+		return 0;
+	cl->dhcpd = dhcpd_start(cl->loop, cl->cf, on_dhcpd_died, cl);
+	return cl->dhcpd ? 0 : -1;
 }
 
 static int start_tunnel(struct client *cl)
@@ -444,6 +503,28 @@ static int start_tunnel(struct client *cl)
 	return 0;
 }
 
+/* The status document, for GET /status */
+static json_t *status_json(void *arg)
+{
+	struct client *cl = arg;
+	struct client_status_view v = {
+		.cf = cl->cf,
+		.state = &cl->state,
+		.tunnel = cl->tunnel,
+		.transport = cl->t,
+		.tun_name = tun_name(cl->tun),
+		.tun_read = cl->packets_out,
+		.tun_written = cl->packets_in,
+		.tun_unreachables = cl->unreachables,
+		.drops = cl->drops,
+		.drop_names = drop_names,
+		.ndrops = CLIENT_DROP__COUNT,
+		.now_ms = ev_now(cl->loop),
+	};
+
+	return client_status_json(&v);
+}
+
 /* netcfg with the state file of this network namespace */
 static struct netcfg *open_netcfg(void)
 {
@@ -463,16 +544,17 @@ static struct netcfg *open_netcfg(void)
 static int undo_leftovers(struct netcfg *nc)
 {
 	char what[1024];
+	int d = dhcpd_cleanup();
 	int n = netcfg_cleanup(nc, what, sizeof(what));
 
 	if (*what)
 		log_info("client: undoing what a previous run left: %s", what);
-	if (n < 0) {
+	if (n < 0 || d < 0) {
 		log_error("client: could not undo everything a previous run "
 			  "left (see above)");
 		return -1;
 	}
-	return n;
+	return n + d;
 }
 
 /**
@@ -516,10 +598,13 @@ int client_run(const struct conf *c)
 	cl->cf = &c->client;
 	cl->loop = ev_loop_new();
 	cl->nc = open_netcfg();
-	if (!cl->loop || !cl->nc ||
+	if (!cl->loop || !cl->nc || dhcpd_conf_ok(cl->cf) ||
 	    ratelimit_init(&cl->icmp_limit, ICMP_RATE, ICMP_BURST,
-			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) || undo_leftovers(cl->nc) < 0 ||
-	    runstate_mkdir() || start_tunnel(cl) || start_path(cl) ||
+			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
+	    undo_leftovers(cl->nc) < 0 || runstate_mkdir() ||
+	    start_tunnel(cl) || start_path(cl) || start_dhcp(cl) ||
+	    status_start(cl->loop, &cl->cf->status_listen, status_json, cl,
+			 &cl->status) ||
 	    ev_stop_on_signals(cl->loop, "client"))
 		goto out;
 	ev_loop_run(cl->loop);
@@ -531,6 +616,8 @@ int client_run(const struct conf *c)
 		 (unsigned long long)tunnel_client_stats(cl->tunnel)->handshakes,
 		 (unsigned long long)cl->unreachables);
 out:
+	status_free(cl->status);
+	dhcpd_stop(cl->dhcpd);
 	transport_free(cl->t);
 	tunnel_client_free(cl->tunnel);
 	ev_io_free(cl->tun_io);
@@ -540,6 +627,7 @@ out:
 	netcfg_close(cl->nc);
 	tun_close(cl->tun);
 	ev_loop_free(cl->loop);
+	free(cl->page_info);
 	free(cl);
 	return ret;
 }

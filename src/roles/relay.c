@@ -8,7 +8,10 @@
  *
  * Back-pressure instead of loss: when a side's send queue passes its bound,
  * the relay stops reading the other side until the queue drains, so TCP
- * flow control reaches the sender.
+ * flow control reaches the sender. A side that is up while the other is
+ * not (dialling, or reconnecting) is not read either: the client's first
+ * handshake would otherwise be lost when the laptop answers before the
+ * server, and it is retried only 5 s later.
  *
  * For tests the path can be impaired (relay.impair): each direction then
  * goes through a FIFO whose head is released when its delay has passed and
@@ -165,7 +168,7 @@ static void release_held(struct relay *r)
 		if (h && h->due > now && h->due < wake)
 			wake = h->due;
 		if (from->paused && to->held_bytes < FIFO_MAX_BYTES / 2 &&
-		    from->up) {
+		    from->up && to->up) {
 			from->paused = false;
 			tconn_pause(from->c, false);
 		}
@@ -211,14 +214,25 @@ static void hold(struct relay *r, struct side *from, struct side *to,
 	release_held(r);
 }
 
+/* Read @s only while the other side can take what it sends */
+static void wait_for_other(struct side *s, bool wait)
+{
+	if (s->up && s->paused != wait) {
+		s->paused = wait;
+		tconn_pause(s->c, wait);
+	}
+}
+
 static void on_open(struct tconn *c, void *user)
 {
-	struct side *s = tconn_data(c);
+	struct relay *r = user;
+	struct side *s = tconn_data(c), *o = other(r, s);
 
-	(void)user;
 	s->up = true;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	log_info("relay: %s link up (%s)", s->name, tconn_name(c));
+	wait_for_other(s, !o->up);
+	wait_for_other(o, false);
 }
 
 static void on_message(struct tconn *c, uint8_t *msg, size_t len, void *user)
@@ -242,11 +256,7 @@ static void on_closed(struct tconn *c, const char *why, void *user)
 	s->c = NULL;
 	s->up = false;
 	s->paused = false;
-	/* nothing to wait for on a side that is gone */
-	if (o->paused) {
-		o->paused = false;
-		tconn_pause(o->c, false);
-	}
+	wait_for_other(o, true);
 	if (r->stopping)
 		return;
 	wait = next_backoff(s);

@@ -19,10 +19,17 @@
  * While it runs the server keeps its own kernel out of the NAT's port
  * range (hostguard.c) and removes that again on exit.
  *
+ * In kernel-NAT mode (knat.h) the same checks come first, then the
+ * packet goes to the server's kernel through a TUN device instead of the
+ * userspace NAT, and replies come back from there.
+ *
  * Once everything that needs root is open, the server runs as an
  * unprivileged user (privdrop.c); a keeper process (privsep.c) stays root
  * to undo the host changes at the end and to open the config for a reload
  * (SIGHUP, server_clients.c), which takes the new list of clients.
+ * Kernel-NAT mode keeps root's privileges and its list of clients for
+ * now: it changes nftables sets per client while it runs and sizes its
+ * tables by the clients it started with.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +45,7 @@
 #include "capture.h"
 #include "ev.h"
 #include "hostguard.h"
+#include "knat.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -49,6 +57,8 @@
 #include "rawsock.h"
 #include "roles.h"
 #include "server_clients.h"
+#include "server_status.h"
+#include "status.h"
 #include "transport.h"
 #include "tunnel.h"
 
@@ -100,6 +110,7 @@ struct server {
 	struct transport *ws, *udp;
 	struct tunnel_server *tunnel;
 	struct nat *nat;
+	struct knat *knat; /* kernel-NAT mode instead of nat, raw, cap */
 	struct policy *policy;
 	struct rawsock *raw;
 	struct capture *cap;
@@ -116,6 +127,8 @@ struct server {
 	struct ratelimit icmp_limit; /* host unreachable, per destination */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
+	struct status *status;
+	uint64_t started_ms;
 };
 
 /* The inner address a client is given: its own, or the common one */
@@ -158,7 +171,7 @@ static void icmp_to_client(struct server *s, uint32_t id, struct pkt *p,
  * other is dropped. Return: true if the packet went no further. */
 static bool too_big(struct server *s, uint32_t id, struct pkt *p)
 {
-	int mtu = rawsock_mtu(s->raw, p->daddr);
+	int mtu = s->raw ? rawsock_mtu(s->raw, p->daddr) : (int)s->egress_mtu;
 
 	if (mtu <= 0 || p->len <= (size_t)mtu)
 		return false;
@@ -167,6 +180,23 @@ static bool too_big(struct server *s, uint32_t id, struct pkt *p)
 		icmp_to_client(s, id, p, PKT_ICMP_UNREACH,
 			       PKT_ICMP_UNREACH_NEEDFRAG, (uint32_t)mtu);
 	return true;
+}
+
+/* Kernel-NAT mode: a checked packet from client @id into the kernel */
+static void to_kernel(struct server *s, uint32_t id, struct pkt *p)
+{
+	switch (knat_outbound(s->knat, id, p)) {
+	case KNAT_SENT:
+		s->forwarded++;
+		break;
+	case KNAT_REFUSE:
+		icmp_to_client(s, id, p, PKT_ICMP_UNREACH,
+			       PKT_ICMP_UNREACH_ADMIN, 0);
+		/* fall through */
+	case KNAT_DROP:
+		s->drops[SERVER_DROP_NAT]++;
+		break;
+	}
 }
 
 /* A packet from client @id, on its way to the internet */
@@ -190,13 +220,18 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 			       PKT_ICMP_UNREACH_ADMIN, 0);
 		return;
 	}
-	if (pkt_dec_ttl(&p)) {
+	/* the kernel decrements it itself when it forwards */
+	if (s->knat ? p.ttl <= 1 : pkt_dec_ttl(&p)) {
 		s->drops[SERVER_DROP_TTL]++;
 		icmp_to_client(s, id, &p, PKT_ICMP_TIMXCEED, 0, 0);
 		return;
 	}
 	if (p.len > s->egress_mtu && too_big(s, id, &p))
 		return;
+	if (s->knat) {
+		to_kernel(s, id, &p);
+		return;
+	}
 	switch (nat_outbound(s->nat, id, pkt, p.len, ev_now(s->loop), &res)) {
 	case NAT_FORWARD:
 		if (rawsock_send(s->raw, pkt, p.len))
@@ -294,12 +329,25 @@ static void on_capture(uint8_t *pkt, size_t len, void *arg)
 		s->drops[SERVER_DROP_IN_CSUM]++;
 }
 
+/* Kernel-NAT mode: a reply from the kernel to client @id */
+static void from_kernel(uint32_t id, uint8_t *pkt, size_t len, void *arg)
+{
+	struct server *s = arg;
+
+	if (tunnel_server_send(s->tunnel, id, pkt, len) >= 0)
+		s->returned++;
+}
+
 static void on_gone(uint32_t id, void *user)
 {
 	struct server *s = user;
 
-	nat_session_remove(s->nat, id, ev_now(s->loop));
-	server_clients_quota(&s->clients, id);
+	if (s->knat) {
+		knat_session_gone(s->knat, id);
+	} else {
+		nat_session_remove(s->nat, id, ev_now(s->loop));
+		server_clients_quota(&s->clients, id);
+	}
 }
 
 static const struct tunnel_server_handlers tunnel_handlers = {
@@ -341,7 +389,8 @@ static void on_expire(struct ev_timer *t, void *arg)
 	struct server *s = arg;
 
 	(void)t;
-	nat_expire(s->nat, ev_now(s->loop));
+	if (s->nat)
+		nat_expire(s->nat, ev_now(s->loop));
 }
 
 /* Egress interface and address: from the config, else the default route */
@@ -394,6 +443,8 @@ static int start_nat(struct server *s)
 	struct nat_params np;
 	char why[160];
 
+	if (cf->nat_mode == CONF_NAT_KERNEL)
+		return 0;
 	nat_params_default(&np);
 	np.ext_addr = s->ext_addr;
 	np.port_lo = cf->nat_ports.lo;
@@ -402,6 +453,7 @@ static int start_nat(struct server *s)
 			    ? NAT_FILTER_ENDPOINT
 			    : NAT_FILTER_ADDR;
 	np.session_quota = (uint32_t)cf->nat_mappings_per_client;
+	np.max_mappings = (uint32_t)cf->nat_max_mappings;
 	np.udp_timeout = (uint32_t)cf->nat_udp_timeout;
 	np.tcp_est_timeout = (uint32_t)cf->nat_tcp_established_timeout;
 	np.tcp_trans_timeout = (uint32_t)cf->nat_tcp_transitory_timeout;
@@ -503,10 +555,15 @@ static int start_egress(struct server *s)
 	s->policy = policy_new(cf->egress_allow.v, cf->egress_allow.n,
 			       cf->egress_deny.v, cf->egress_deny.n,
 			       &s->ext_addr, 1);
+	s->egress_mtu = device_mtu(s->egress_if);
+	if (cf->nat_mode == CONF_NAT_KERNEL) {
+		s->knat = knat_open(s->loop, cf, s->egress_if, s->ext_addr,
+				    from_kernel, s);
+		return s->policy && s->knat ? 0 : -1;
+	}
 	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
 				     cf->nat_ports.hi);
 	s->raw = rawsock_open(s->egress_if, 0);
-	s->egress_mtu = device_mtu(s->egress_if);
 	s->cap = capture_open(s->loop, &cp, on_capture, s);
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
@@ -541,6 +598,10 @@ static int drop_privileges(struct server *s)
 {
 	if (!s->user.uid)
 		return 0;
+	if (s->knat) {
+		log_info("server: kernel-NAT mode keeps root's privileges");
+		return 0;
+	}
 	s->clients.keeper = privsep_start(s->clients.base->path, keeper_undo,
 					  s);
 	if (!s->clients.keeper)
@@ -555,7 +616,11 @@ static void on_hup(int signum, void *arg)
 	struct server *s = arg;
 
 	(void)signum;
-	server_clients_reload(&s->clients);
+	if (s->knat)
+		log_warnx("server: SIGHUP: kernel-NAT mode takes a new list "
+			  "of clients on a restart only; nothing changed");
+	else
+		server_clients_reload(&s->clients);
 }
 
 /* SIGHUP waits (blocked) until the loop takes it */
@@ -566,6 +631,31 @@ static void hup_mask(int how)
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(how, &set, NULL);
+}
+
+/* The status document, for GET /status */
+static json_t *status_json(void *arg)
+{
+	struct server *s = arg;
+	struct server_status_view v = {
+		.cf = s->cf,
+		.clients = &s->clients.set,
+		.tunnel = s->tunnel,
+		.nat = s->nat,
+		.ws = s->ws,
+		.udp = s->udp,
+		.egress_if = s->egress_if,
+		.ext_addr = s->ext_addr,
+		.forwarded = s->forwarded,
+		.returned = s->returned,
+		.drops = s->drops,
+		.drop_names = drop_names,
+		.ndrops = SERVER_DROP__COUNT,
+		.started_ms = s->started_ms,
+		.now_ms = ev_now(s->loop),
+	};
+
+	return server_status_json(&v);
 }
 
 static void log_counters(const struct server *s)
@@ -586,6 +676,26 @@ static void log_counters(const struct server *s)
 			log_info("server: tunnel dropped %llu (%s)",
 				 (unsigned long long)ts->drops[i],
 				 tunnel_drop_name((enum tunnel_drop)i));
+	if (s->knat)
+		knat_log_counters(s->knat);
+}
+
+/**
+ * server_cleanup() - undo what a server that died left on the host
+ *
+ * Kernel-NAT mode's sysctls and nftables table (unless a server in that
+ * mode runs), then the userspace NAT's guard (hostguard_cleanup()).
+ *
+ * Return: 0 if nothing is left to undo, 1 otherwise
+ */
+int server_cleanup(void)
+{
+	int k = knat_cleanup(), h = hostguard_cleanup();
+
+	if (k < 0 || h < 0)
+		return 1;
+	log_info("server: %s", k || h ? "cleaned up" : "nothing to clean up");
+	return 0;
 }
 
 /**
@@ -604,10 +714,6 @@ int server_run(const struct conf *c)
 	s->cf = &c->server;
 	s->clients.base = c;
 	hup_mask(SIG_BLOCK);
-	if (c->server.nat_mode != CONF_NAT_USERSPACE) {
-		log_error("server: nat.mode \"kernel\" is not available yet");
-		goto out;
-	}
 	s->loop = ev_loop_new();
 	s->clients.loop = s->loop;
 	if (!s->loop ||
@@ -615,7 +721,10 @@ int server_run(const struct conf *c)
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
 	    clientset_init(&s->clients.set, &c->server.clients) ||
 	    find_user(s) || find_egress(s) || start_nat(s) || start_tunnel(s) ||
-	    start_egress(s) || start_transports(s) || drop_privileges(s))
+	    start_egress(s) || start_transports(s) ||
+	    status_start(s->loop, &s->cf->status_listen, status_json, s,
+			 &s->status) ||
+	    drop_privileges(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
@@ -624,6 +733,7 @@ int server_run(const struct conf *c)
 	    ev_on_signal(s->loop, SIGHUP, on_hup, s))
 		goto out;
 	hup_mask(SIG_UNBLOCK);
+	s->started_ms = ev_now(s->loop);
 	ev_timer_start(s->expire, 1000, 1000);
 	ev_turn_start(s->flusher, false);
 	log_info("server: serving %zu client%s", c->server.clients.n,
@@ -632,6 +742,7 @@ int server_run(const struct conf *c)
 	log_counters(s);
 	ret = 0;
 out:
+	status_free(s->status);
 	transport_free(s->ws);
 	transport_free(s->udp);
 	tunnel_server_free(s->tunnel);
@@ -642,6 +753,7 @@ out:
 	server_clients_free(&s->clients);
 	policy_free(s->policy);
 	nat_free(s->nat);
+	knat_close(s->knat);
 	ev_timer_free(s->expire);
 	ev_turn_free(s->flusher);
 	ev_loop_free(s->loop);

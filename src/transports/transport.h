@@ -61,6 +61,8 @@ struct transport_params {
 	const struct endpoint *listen; /* NULL: dial out only */
 	const char *path;	       /* WebSocket path, e.g. "/websocket" */
 	const char *static_dir;	       /* WebSocket: files served at / */
+	const char *info_path;	       /* WebSocket: a JSON document at */
+	const char *info_json;	       /* this path (both or neither) */
 	const char *tls_cert;	       /* WebSocket: PEM files for wss:// */
 	const char *tls_key;
 	size_t max_message;	      /* larger messages are refused */

@@ -43,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for tool in ip timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
-	nc ss sha256sum /usr/bin/python3; do
+	nc ss sha256sum /usr/bin/python3 busybox; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
 		exit 1
@@ -64,10 +64,13 @@ tmo=60
 # Comments print to the TAP stream (fd 3), also from inside $(...)
 exec 3>&1
 
-# host_state - the host's own links, addresses and routes (must not change)
+# host_state - the host's own links, addresses, routes and resolv.conf
+# (must not change)
 host_state() {
 	ip -o addr show | awk '{ print $2, $3, $4 }'
 	ip route show table all | grep -v '^local\|^broadcast' || true
+	stat -c %N /etc/resolv.conf 2>&1
+	cat /etc/resolv.conf 2>&1 || true
 }
 host_state >"$TMP/host.before"
 
@@ -78,11 +81,17 @@ ns() {
 	echo "te$e2e_id-$1"
 }
 
-# add_host HOST - a new namespace with its loopback up
+# add_host HOST - a new namespace with its loopback up, and its own
+# /etc/resolv.conf: `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf
+# over the host's, so what a client does to it stays in the namespace
 add_host() {
 	ip netns add "$(ns "$1")"
 	e2e_hosts="$e2e_hosts $1"
 	ip -n "$(ns "$1")" link set lo up
+	# (again if a run that just ended removed /etc/netns meanwhile)
+	mkdir -p "/etc/netns/$(ns "$1")" || mkdir -p "/etc/netns/$(ns "$1")"
+	printf '# resolv.conf of %s (t/e2e/lib.sh)\nnameserver 192.0.2.53\n' \
+		"$1" >"/etc/netns/$(ns "$1")/resolv.conf"
 }
 
 # veth HOST1 IF1 HOST2 IF2 - a veth pair between two hosts; the pair is
@@ -359,13 +368,15 @@ crash() {
 # --- the laptop's state --------------------------------------------------
 
 # snapshot FILE - what the client may change in the laptop's namespace:
-# addresses, routes and rules of every table, the sysctls it may touch
+# addresses, routes and rules of every table, the sysctls it may touch,
+# its resolv.conf
 snapshot() {
 	quietly laptop sh -c 'ip addr; ip route show table all; ip rule;
 		ip -6 rule; sysctl net.ipv4.ip_forward
 		sysctl net.ipv4.conf.all.src_valid_mark
 		sysctl net.ipv4.conf.all.rp_filter
-		sysctl net.ipv6.conf.all.disable_ipv6' >"$1" 2>&1
+		sysctl net.ipv6.conf.all.disable_ipv6
+		cat /etc/resolv.conf' >"$1" 2>&1
 }
 
 # as_before - the laptop is as $TMP/before (a snapshot) says
@@ -471,8 +482,9 @@ conf() {
 }
 
 # server_conf [KEYNAME...] - write $TMP/server.json: the server of
-# start_server, serving the clients named (keys made by start_server), and
-# $server_extra (JSON members with a trailing comma) if set
+# start_server, serving the clients named (keys made by start_server), with
+# the NAT $nat_mode (userspace unless set) and $server_extra (JSON members
+# with a trailing comma) if set
 server_conf() {
 	local _k _clients
 	_clients=""
@@ -490,7 +502,8 @@ server_conf() {
 			$_clients
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
-		"nat": { "mappings_per_client": 8192 },
+		"nat": { "mode": "${nat_mode:-userspace}",
+			"mappings_per_client": 8192 },
 		$server_extra
 		"egress": { "interface": "egr0", "address": "203.0.113.1" }
 	}
@@ -516,7 +529,10 @@ start_server() {
 }
 
 # start_client HOST KEYNAME URL ROUTE... - the client in HOST's namespace,
-# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake)
+# with KEYNAME's key and ROUTEs (tunnel_up waits for its handshake); it
+# listens on $client_listen (169.254.134.89:6354 unless set), serves the
+# phone's page from the source tree, and adds the keys in $client_json if
+# set ('"dns": {...}')
 start_client() {
 	local _h _k _url _routes
 	_h=$1 _k=$2 _url=$3
@@ -528,9 +544,11 @@ start_client() {
 		"server_url": "$_url",
 		"private_key": "$(key "$_k")",
 		"server_public_key": "$(pub server)",
-		"listen": "169.254.134.89:6354",
+		"listen": "${client_listen:-169.254.134.89:6354}",
 		"interface": "wifi0",
-		"routes": [${_routes%, }]
+		"webapp": "$SRCDIR/webapp",
+		"routes": [${_routes%, }]${client_json:+,
+		$client_json}
 	}
 	EOF
 	spawn "$_h" "client-$_h" "$TETHER" --role=client -c "$TMP/$_h.json" \
@@ -660,7 +678,7 @@ teardown() {
 		[ -z "$_left" ]
 	host_state >"$TMP/host.after"
 	diff "$TMP/host.before" "$TMP/host.after" | sed 's/^/#   /'
-	check "the host's own addresses and routes are as they were" \
+	check "the host's own addresses, routes and resolv.conf are as they were" \
 		cmp -s "$TMP/host.before" "$TMP/host.after"
 }
 
@@ -694,7 +712,9 @@ e2e_cleanup() {
 	e2e_procs=""
 	for _h in $e2e_hosts; do
 		ip netns del "$(ns "$_h")" 2>/dev/null || true
+		rm -rf "/etc/netns/$(ns "$_h")"
 	done
+	rmdir /etc/netns 2>/dev/null || true
 }
 
 # on exit, however it comes: print the logs if anything failed, clean up

@@ -111,7 +111,7 @@ need "the upload is under way (2 MiB in)" \
 
 check "the relay is killed (SIGKILL)" crash relay
 check "the client notices" wait_for laptop \
-	"grep -q 'disconnected' '$TMP/client-laptop.log'"
+	"grep -q 'state reconnecting' '$TMP/client-laptop.log'"
 echo "# the relay stays away for 30 s (at $(got "$TMP/20M.got") bytes" \
 	"down, $(got "$TMP/up.got") up)" >&3
 sleep 30
@@ -136,7 +136,7 @@ check "the sink got the file byte for byte" same "$TMP/20M.bin" "$TMP/up.got"
 check "it was the same session all along (one new session)" \
 	[ "$(grep -c 'laptop1: new session' "$TMP/server.log")" -eq 1 ]
 echo "# what the client held and the server said:" >&3
-grep -h 'held\|resum\|linger\|disconnected\|connected' \
+grep -h 'held\|resum\|linger\|state ' \
 	"$TMP/client-laptop.log" "$TMP/server.log" >"$TMP/says" || true
 comment "$TMP/says"
 

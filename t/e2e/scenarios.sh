@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # scenarios.sh - what a laptop must be able to do through the tunnel, over
-# any transport (sourced by ws.sh and udp.sh after t/e2e/lib.sh)
+# any transport and either NAT (sourced by ws.sh, udp.sh and knat.sh after
+# t/e2e/lib.sh)
 #
 # The scripts build the topology, call services, bring the tunnel up with
 # their transport, set $transport to its name and call each scenario.
@@ -100,7 +101,8 @@ sc_throughput() {
 		laptop iperf3 -c 192.0.2.2 -p 5202 -t 3 -f m \
 		--connect-timeout 5000
 	direct=$(echo "$out" | awk '/ sender$/ { print $7, $8 }')
-	echo "# THROUGHPUT laptop->inet TCP: tunnel ($transport) $tun;" \
+	echo "# THROUGHPUT laptop->inet TCP: tunnel ($transport," \
+		"${nat_mode:-userspace} NAT) $tun;" \
 		"direct path $direct"
 }
 
@@ -198,6 +200,29 @@ sc_pmtu() {
 		"the laptop learned mtu 1000 from the frag-needed the NAT passed back"
 }
 
+# mapping behaviour (RFC 4787): one UDP socket, three destinations, one
+# external port (endpoint-independent mapping). The userspace NAT
+# guarantees it; Linux in kernel mode reuses a mapping for a new
+# destination only while no other flow holds its port towards that
+# destination, as here (t/e2e/knat_life.sh shows when one does)
+sc_mapping() {
+	local d n
+	for d in 203.0.113.2:7 203.0.113.2:8 203.0.113.3:9; do
+		start_udp_echo inet "${d%:*}" "${d#*:}"
+		check "UDP from the laptop's port 5300 to $d" \
+			laptop "$PY" "$E2E/peer.py" udp-send "${d%:*}" "${d#*:}" \
+			5300 map 1
+		expect_out "map 1 from $d" "$d echoes it back through the NAT"
+		stop "echo-${d#*:}" || true
+	done
+	for d in 7 8 9; do
+		comment "$TMP/echo-$d.log"
+	done
+	n=$(sed -n 's/^peer 203\.0\.113\.1://p' "$TMP/echo-7.log" \
+		"$TMP/echo-8.log" "$TMP/echo-9.log" | sort -u | wc -l)
+	check "one external port for all three destinations" [ "$n" -eq 1 ]
+}
+
 # the client undoes what it added to the laptop when it stops
 sc_client_undo() {
 	if [ "$transport" = ws ]; then
@@ -234,6 +259,7 @@ scenarios() {
 	sc_no_kernel_replies
 	sc_egress_policy
 	sc_loopback
+	sc_mapping
 	sc_pmtu
 	sc_client_undo
 }

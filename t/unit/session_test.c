@@ -482,6 +482,28 @@ static void test_rekey_by_time(void)
 	ok(rc.n == 2 && rc.idx[0] != rc.idx[1], "two different indices");
 }
 
+/* An initiation lost on a new path while the keys are good is sent again */
+static void test_lost_initiation(void)
+{
+	uint8_t buf[64];
+	struct session_iter it;
+	struct link l;
+	size_t len;
+
+	link_init(&l, NULL);
+	link_handshake(&l, 0);
+	len = seal1(&l.c, buf, 0, NULL);
+	session_open(&l.s, buf, len, 0, &it);
+	session_handshake_sent(&l.c, 1 * SEC);
+	is(session_tick(&l.c, 5 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "unanswered initiation, good keys: not again at once");
+	is(session_tick(&l.c, 6 * SEC, NULL) & SESSION_ACT_HANDSHAKE,
+	   SESSION_ACT_HANDSHAKE, "but again after REKEY_TIMEOUT");
+	link_handshake(&l, 7 * SEC);
+	is(session_tick(&l.c, 20 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "answered: no more until the rekey");
+}
+
 static void test_rekey_by_count(void)
 {
 	struct session_limits lim;
@@ -646,6 +668,7 @@ int main(void)
 	test_sizes();
 	test_framing();
 	test_rekey_by_time();
+	test_lost_initiation();
 	test_rekey_by_count();
 	test_keepalive_and_dead();
 	test_reconnects();
