@@ -41,6 +41,19 @@ count() {
 	grep -c "$1" "$TMP/server.log" || true
 }
 
+# status_is N NAME... - the server's status: N clients configured, and
+# sessions of the clients NAMEd (sorted)
+status_is() {
+	server curl -sS -m 5 http://127.0.0.1:6356/status || return 1
+	printf '%s' "$out" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+n = d["clients"]["configured"]
+names = sorted(s["name"] for s in d["sessions"])
+print("#   configured %d, sessions %s" % (n, names))
+sys.exit(not (n == int(sys.argv[1]) and names == sys.argv[2:]))' "$@" >&3
+}
+
 # reaches HOST - HOST pings the web server through its tunnel
 reaches() {
 	in_ns "$1" ping -c 2 -W 2 -i 0.2 203.0.113.2
@@ -60,6 +73,7 @@ check "laptop2's client sends a second initiation" wait_for laptop2 \
 check_not "laptop2's tunnel is not up" \
 	quietly laptop2 sh -c 'ip route show 203.0.113.0/24 | grep -q tether0'
 check "the server has no session for laptop2" [ "$(count 'laptop2: new')" -eq 0 ]
+check "its status: 1 client, laptop1's session" status_is 1 laptop1
 
 # SIGHUP: laptop2 added
 server_conf laptop1 laptop2
@@ -71,6 +85,7 @@ check "laptop1 still reaches the web server" reaches laptop
 check "laptop1 downloads" laptop curl -sS -f -m 30 -o "$TMP/small.got" \
 	http://203.0.113.2/small.bin
 check "laptop1 kept its first session" [ "$(count 'laptop1: new')" -eq 1 ]
+check "the status: 2 clients, both sessions" status_is 2 laptop1 laptop2
 
 # SIGHUP: laptop1 removed, while laptop2 downloads (12 MiB at 3 MiB/s)
 spawn laptop2 get curl -sS -f -m 60 --limit-rate 3M -o "$TMP/big.got" \
@@ -87,6 +102,7 @@ check "the log sums it up" \
 check "the tunnel ended laptop1's session" \
 	grep -q "tunnel: laptop1: session ended" "$TMP/server.log"
 check_not "laptop1's traffic stops" reaches laptop
+check "the status: 1 client, laptop2's session" status_is 1 laptop2
 check "laptop2's download completes" finish get 60
 check "byte for byte" same "$TMP/www/big.bin" "$TMP/big.got"
 check "laptop2 kept its one session: no new one" \
