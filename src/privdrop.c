@@ -9,6 +9,8 @@
  * every uid (real, effective, saved: no way back to root), and the kept
  * capabilities, if any, permitted and effective (PR_SET_KEEPCAPS carries
  * them across setuid). A last check makes sure root cannot be had back.
+ * Changing uids clears the parent-death signal; one that was set (a
+ * supervisor such as the selftest asks for it) is set again.
  * The capability syscalls are called directly (linux/capability.h): the
  * few lines libcap would save are not worth a library.
  */
@@ -120,7 +122,11 @@ int privdrop(const struct privdrop_user *u, uint64_t keep, const char *who)
 {
 	char caps[128];
 	const char *step;
+	int pdeath = 0;
 
+	step = "PR_GET_PDEATHSIG";
+	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0))
+		goto err;
 	step = "PR_SET_NO_NEW_PRIVS";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		goto err;
@@ -144,6 +150,9 @@ int privdrop(const struct privdrop_user *u, uint64_t keep, const char *who)
 		goto err;
 	step = "PR_SET_KEEPCAPS";
 	if (keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
+		goto err;
+	step = "PR_SET_PDEATHSIG";
+	if (pdeath && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0))
 		goto err;
 	if (u->uid && !setuid(0)) {
 		log_error("%s: still able to become root after dropping "

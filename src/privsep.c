@@ -93,6 +93,9 @@ static void keeper(int sock, const char *config, void (*undo)(void *),
 			break;
 		send_config(sock, config);
 	}
+	if (n != 1)
+		log_info("keeper: the server is gone; undoing its changes to "
+			 "the host");
 	undo(arg);
 	_exit(0);
 }

@@ -13,7 +13,8 @@
 # download still works. On SIGTERM, and when the server is killed, the
 # keeper removes the nftables table and the reserved ports. With "user":
 # "root" the server keeps root and has no keeper; an unknown user is
-# refused before anything is changed.
+# refused before anything is changed. A parent-death signal (setpriv
+# --pdeathsig) still stops the unprivileged server.
 set -e
 . "$SRCDIR/t/e2e/lib.sh"
 
@@ -97,11 +98,38 @@ while alive "$k" && [ "$i" -lt 50 ]; do
 	i=$((i + 1))
 done
 check_not "SIGKILL: the keeper ends too" alive "$k"
+check "the keeper said why it undid" \
+	grep -q "keeper: the server is gone; undoing" "$TMP/server.log"
 left_as_before
 check "no state file of the server is left" \
 	[ -z "$(ls /run/tether/hostguard."$(stat -L -c %i "/run/netns/$(ns server)")" 2>/dev/null)" ]
 
-# (c) "user": "root" keeps root, and there is no keeper
+# (c) a parent-death signal asked for survives the drop: the server's
+# parent (a shell here, a supervisor such as the selftest) is killed, the
+# server gets SIGTERM and stops as usual
+run_under_shell="setpriv --pdeathsig TERM \"\$0\" --role=server"
+run_under_shell="$run_under_shell -c $TMP/server.json --verbose"
+spawn server parent sh -c "$run_under_shell >$TMP/server.log 2>&1 & wait" \
+	"$TETHER"
+need "under a parent: it runs as $user" wait_for server \
+	"grep -q 'running as user $user' $TMP/server.log"
+sh=$(pgrep -P "$(pid_of parent)")
+w=$(pgrep -f -P "$sh" -- "--role=server")
+k=$(pgrep -P "$w" -x tether-keeper)
+echo "# kill -KILL $sh (the shell; server $w, keeper $k)" >&3
+kill -KILL "$sh"
+i=0
+while { alive "$w" || alive "$k"; } && [ "$i" -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_not "the parent killed: the server ends" alive "$w"
+check "on SIGTERM" grep -q "server: Terminated, stopping" "$TMP/server.log"
+check_not "and its keeper too" alive "$k"
+stop parent || true
+left_as_before
+
+# (d) "user": "root" keeps root, and there is no keeper
 server_extra='"user": "root",'
 need "with user root the server listens" start_server laptop1
 need "it says so" wait_for server \
@@ -111,7 +139,7 @@ check "and has no keeper" [ -z "$(keeper)" ]
 check "SIGTERM: it exits 0" stop server
 left_as_before
 
-# (d) a user that does not exist: refused, nothing changed
+# (e) a user that does not exist: refused, nothing changed
 server_extra='"user": "no-such-user-here",'
 server_conf laptop1
 check_rc 1 "an unknown user: the server refuses to start" \
