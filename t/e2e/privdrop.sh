@@ -14,7 +14,8 @@
 # keeper removes the nftables table and the reserved ports. With "user":
 # "root" the server keeps root and has no keeper; an unknown user is
 # refused before anything is changed. A parent-death signal (setpriv
-# --pdeathsig) still stops the unprivileged server.
+# --pdeathsig) still stops the unprivileged server. Kernel-NAT mode keeps
+# root, and refuses a SIGHUP, for now.
 set -e
 . "$SRCDIR/t/e2e/lib.sh"
 
@@ -139,7 +140,21 @@ check "and has no keeper" [ -z "$(keeper)" ]
 check "SIGTERM: it exits 0" stop server
 left_as_before
 
-# (e) a user that does not exist: refused, nothing changed
+# (e) kernel-NAT mode keeps root for now, and refuses a SIGHUP
+server_extra=""
+nat_mode=kernel
+need "in kernel-NAT mode the server listens" start_server laptop1
+need "it says it keeps root" wait_for server \
+	"grep -q 'kernel-NAT mode keeps root' $TMP/server.log"
+check "its process runs as root" field "$(worker)" Uid "0 0 0 0"
+echo "# kill -HUP server" >&3
+kill -HUP "$(worker)"
+check "SIGHUP: refused, named" wait_for server \
+	"grep -q 'kernel-NAT mode takes a new list of clients on a restart only' $TMP/server.log"
+check "SIGTERM: it exits 0" stop server
+nat_mode=""
+
+# (f) a user that does not exist: refused, nothing changed
 server_extra='"user": "no-such-user-here",'
 server_conf laptop1
 check_rc 1 "an unknown user: the server refuses to start" \
