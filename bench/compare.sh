@@ -12,8 +12,7 @@
 #   direct      laptop -> relay -> server -> inet, plain kernel forwarding
 #   tether-ws   WebSocket through the C relay (the phone), userspace NAT
 #   tether-udp  UDP straight to the server, userspace NAT
-#   tether-knat WebSocket through the relay, kernel NAT (nat.mode kernel),
-#               when this build has it
+#   tether-knat WebSocket through the relay, kernel NAT (nat.mode kernel)
 #   ovpn-udp    OpenVPN 2.6, UDP, static key, AES-256-CBC + HMAC-SHA256,
 #               laptop straight to the server, nftables masquerade
 #   ovpn-tcp    the same over TCP
@@ -282,16 +281,10 @@ echo "# tether over UDP"
 tether_up udp://198.51.100.1:8080
 measure tether-udp 203.0.113.2 5201 client-laptop server
 tether_down
-if "$TETHER" --role=server --check-config -c /dev/stdin >/dev/null 2>&1 \
-	<<-EOF; then
-	{ "private_key": "$(key server)", "listen": "127.0.0.1:1",
-	  "clients": [], "nat": { "mode": "kernel" } }
-	EOF
-	echo "# tether over WebSocket, kernel NAT"
-	tether_up ws://198.51.100.1:8080/websocket/ kernel
-	measure tether-knat 203.0.113.2 5201 client-laptop relay server
-	tether_down
-fi
+echo "# tether over WebSocket, kernel NAT"
+tether_up ws://198.51.100.1:8080/websocket/ kernel
+measure tether-knat 203.0.113.2 5201 client-laptop relay server
+tether_down
 echo "# OpenVPN over UDP"
 ovpn_up udp
 measure ovpn-udp 203.0.113.2 5201 ovpn-client ovpn-server

@@ -78,6 +78,7 @@ struct conf_peer {
 	struct conf_key public_key;
 	int64_t max_mappings;  /* 0: use nat.mappings_per_client */
 	struct prefix address; /* family 0: tunnel.address */
+	int64_t rate_kbit;     /* 0: rate_kbit_per_client */
 };
 
 struct conf_server {
@@ -104,6 +105,9 @@ struct conf_server {
 	struct addr egress_address;    /* family 0: the interface's */
 	struct conf_list egress_allow; /* struct prefix */
 	struct conf_list egress_deny;  /* struct prefix */
+	char *tls_cert, *tls_key;      /* PEM files; NULL: plain ws:// */
+	char *webapp;		       /* served at /; NULL: no page */
+	int64_t rate_kbit_per_client;  /* each direction; 0: unlimited */
 	char *user; /* NULL: "tether" if it exists, else "nobody" */
 };
 
@@ -113,6 +117,7 @@ struct conf_relay {
 	int64_t delay_ms; /* impairments, for tests: 0 is off */
 	int64_t rate_kbit;
 	int64_t drop_every_s;
+	char *tls_ca; /* PEM file trusted for wss://; NULL: system's only */
 };
 
 struct conf {

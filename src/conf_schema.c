@@ -99,6 +99,9 @@ static const struct conf_field peer_fields[] = {
 	{ .name = "address", .type = CONF_PREFIX,
 	  .offset = offsetof(struct conf_peer, address), .def = "null",
 	  .nullable = true, .host_prefix = true },
+	{ .name = "rate_kbit", .type = CONF_INT,
+	  .offset = offsetof(struct conf_peer, rate_kbit), .def = "0",
+	  .min = 0, .max = 100000000 },
 	END
 };
 
@@ -171,6 +174,14 @@ static const struct conf_field server_egress[] = {
 	END
 };
 
+static const struct conf_field server_tls[] = {
+	{ .name = "cert", .type = CONF_STRING, .offset = OFF(server.tls_cert),
+	  .def = "null", .nullable = true, .max = 4096 },
+	{ .name = "key", .type = CONF_STRING, .offset = OFF(server.tls_key),
+	  .def = "null", .nullable = true, .max = 4096 },
+	END
+};
+
 static const struct conf_field server_fields[] = {
 	LOG_LEVEL_FIELD,
 	{ .name = "private_key", .type = CONF_KEY,
@@ -189,6 +200,12 @@ static const struct conf_field server_fields[] = {
 	{ .name = "tunnel", .type = CONF_OBJECT, .fields = server_tunnel },
 	{ .name = "nat", .type = CONF_OBJECT, .fields = server_nat },
 	{ .name = "egress", .type = CONF_OBJECT, .fields = server_egress },
+	{ .name = "tls", .type = CONF_OBJECT, .fields = server_tls },
+	{ .name = "webapp", .type = CONF_STRING, .offset = OFF(server.webapp),
+	  .def = "null", .nullable = true, .max = 4096 },
+	{ .name = "rate_kbit_per_client", .type = CONF_INT,
+	  .offset = OFF(server.rate_kbit_per_client), .def = "0", .min = 0,
+	  .max = 100000000 },
 	{ .name = "user", .type = CONF_STRING, .offset = OFF(server.user),
 	  .def = "null", .nullable = true, .max = 32 },
 	END
@@ -205,6 +222,12 @@ static const struct conf_field relay_impair[] = {
 	END
 };
 
+static const struct conf_field relay_tls[] = {
+	{ .name = "ca", .type = CONF_STRING, .offset = OFF(relay.tls_ca),
+	  .def = "null", .nullable = true, .max = 4096 },
+	END
+};
+
 static const struct conf_field relay_fields[] = {
 	LOG_LEVEL_FIELD,
 	{ .name = "client_url", .type = CONF_URL,
@@ -214,6 +237,7 @@ static const struct conf_field relay_fields[] = {
 	{ .name = "server_url", .type = CONF_URL,
 	  .offset = OFF(relay.server_url), .schemes = relay_schemes },
 	{ .name = "impair", .type = CONF_OBJECT, .fields = relay_impair },
+	{ .name = "tls", .type = CONF_OBJECT, .fields = relay_tls },
 	END
 };
 

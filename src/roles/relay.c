@@ -24,6 +24,7 @@
 
 #include "ev.h"
 #include "log.h"
+#include "pemfile.h"
 #include "roles.h"
 #include "transport.h"
 
@@ -318,9 +319,14 @@ int relay_run(const struct conf *c)
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
 		.ping_interval_s = 10,
+		.tls_ca = c->relay.tls_ca,
 	};
 	struct relay r = {.cf = &c->relay};
 	int ret = 1;
+
+	if (c->relay.tls_ca &&
+	    pemfile_check("relay: tls.ca", c->relay.tls_ca, PEM_CERTIFICATE))
+		return 1;
 
 	r.side[0] = (struct side){
 		.r = &r, .name = "client", .url = &c->relay.client_url};

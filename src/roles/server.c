@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -49,6 +50,7 @@
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
+#include "pemfile.h"
 #include "pkt.h"
 #include "policy.h"
 #include "privdrop.h"
@@ -59,6 +61,7 @@
 #include "server_clients.h"
 #include "server_status.h"
 #include "status.h"
+#include "tokenbucket.h"
 #include "transport.h"
 #include "tunnel.h"
 
@@ -76,6 +79,13 @@
 #define ICMP_GLOBAL_RATE  1000
 #define ICMP_GLOBAL_BURST 100
 
+/* A client's bandwidth limit passes this much at once after an idle time.
+ * Half a second at the rate: with a much smaller bucket a TCP sender on a
+ * short path (whose window is far above the rate at any size) loses whole
+ * bursts and stalls in retransmission timeouts, and gets half the rate. */
+#define RATE_BURST_MS  500
+#define RATE_BURST_MIN 65536
+
 /* Why the server role (not the NAT or tunnel) dropped a packet */
 enum server_drop {
 	SERVER_DROP_PARSE,   /* not a valid IPv4 packet */
@@ -88,6 +98,8 @@ enum server_drop {
 	SERVER_DROP_SEND,    /* the raw socket refused it */
 	SERVER_DROP_IN_CSUM, /* inbound: malformed or bad checksum */
 	SERVER_DROP_OFFLINE, /* inbound: the client has no path */
+	SERVER_DROP_RATE_UP, /* over the client's rate, to the internet */
+	SERVER_DROP_RATE_DN, /* over the client's rate, from it */
 	SERVER_DROP__COUNT
 };
 
@@ -102,6 +114,8 @@ static const char *const drop_names[SERVER_DROP__COUNT] = {
 	[SERVER_DROP_SEND] = "send failed",
 	[SERVER_DROP_IN_CSUM] = "inbound malformed or bad checksum",
 	[SERVER_DROP_OFFLINE] = "client offline",
+	[SERVER_DROP_RATE_UP] = "bandwidth limit, to the internet",
+	[SERVER_DROP_RATE_DN] = "bandwidth limit, from the internet",
 };
 
 struct server {
@@ -125,6 +139,8 @@ struct server {
 	uint8_t buf[PKT_BUF]; /* scratch: ICMP errors, fragments */
 	uint8_t seg[PKT_BUF]; /* one split TCP segment */
 	struct ratelimit icmp_limit; /* host unreachable, per destination */
+	struct tokenbucket *rate;    /* per client: [2 id] up, [2 id + 1] down */
+	size_t nrate;		     /* ids it has room for */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
 	struct status *status;
@@ -214,6 +230,10 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 		s->drops[SERVER_DROP_SOURCE]++;
 		return;
 	}
+	if (!tokenbucket_take(&s->rate[2 * id], p.len, ev_now(s->loop))) {
+		s->drops[SERVER_DROP_RATE_UP]++;
+		return;
+	}
 	if (!policy_allows(s->policy, p.daddr)) {
 		s->drops[SERVER_DROP_POLICY]++;
 		icmp_to_client(s, id, &p, PKT_ICMP_UNREACH,
@@ -274,11 +294,28 @@ static void unreachable(struct server *s, uint32_t id, uint8_t *pkt,
 		return;
 	n = pkt_icmp_error(s->buf, sizeof(s->buf), &p, p.daddr,
 			   PKT_ICMP_UNREACH, PKT_ICMP_UNREACH_HOST, 0);
-	if (n > 0 &&
-	    nat_outbound(s->nat, id, s->buf, (size_t)n, ev_now(s->loop),
-			 &res) == NAT_FORWARD &&
-	    rawsock_send(s->raw, s->buf, (size_t)n))
+	if (n <= 0)
+		return;
+	if (s->knat) {
+		if (pkt_parse(&p, s->buf, (size_t)n) == PKT_OK)
+			knat_outbound(s->knat, id, &p);
+	} else if (nat_outbound(s->nat, id, s->buf, (size_t)n, ev_now(s->loop),
+				&res) == NAT_FORWARD &&
+		   rawsock_send(s->raw, s->buf, (size_t)n)) {
 		s->drops[SERVER_DROP_SEND]++;
+	}
+}
+
+/* A reply for client @id from either NAT: offline, over its rate, or
+ * into the tunnel */
+static void to_client(struct server *s, uint32_t id, uint8_t *pkt, size_t len)
+{
+	if (tunnel_server_offline_ms(s->tunnel, id) > OFFLINE_GRACE_MS)
+		unreachable(s, id, pkt, len);
+	else if (!tokenbucket_take(&s->rate[2 * id + 1], len, ev_now(s->loop)))
+		s->drops[SERVER_DROP_RATE_DN]++;
+	else if (tunnel_server_send(s->tunnel, id, pkt, len) >= 0)
+		s->returned++;
 }
 
 /* One packet from the internet through the NAT to its client */
@@ -290,14 +327,8 @@ static void inbound_one(uint8_t *pkt, size_t len, void *arg)
 	size_t n;
 
 	if (nat_inbound(s->nat, pkt, len, ev_now(s->loop), &res) ==
-	    NAT_FORWARD) {
-		if (tunnel_server_offline_ms(s->tunnel, res.session) >
-		    OFFLINE_GRACE_MS)
-			unreachable(s, res.session, pkt, len);
-		else if (tunnel_server_send(s->tunnel, res.session, pkt, len) >=
-			 0)
-			s->returned++;
-	}
+	    NAT_FORWARD)
+		to_client(s, res.session, pkt, len);
 	/* fragments that waited for their first one */
 	while (nat_release_next(s->nat, s->buf, sizeof(s->buf), &n, &id) > 0)
 		tunnel_server_send(s->tunnel, id, s->buf, n);
@@ -332,10 +363,7 @@ static void on_capture(uint8_t *pkt, size_t len, void *arg)
 /* Kernel-NAT mode: a reply from the kernel to client @id */
 static void from_kernel(uint32_t id, uint8_t *pkt, size_t len, void *arg)
 {
-	struct server *s = arg;
-
-	if (tunnel_server_send(s->tunnel, id, pkt, len) >= 0)
-		s->returned++;
+	to_client(arg, id, pkt, len);
 }
 
 static void on_gone(uint32_t id, void *user)
@@ -471,6 +499,52 @@ static int start_nat(struct server *s)
 	return 0;
 }
 
+/* Client @id's bandwidth limit, one bucket per direction, set for its
+ * entry @p (again if a reload changed its rate); the table grows as the
+ * ids do */
+static int client_rate(uint32_t id, const struct conf_peer *old,
+		       const struct conf_peer *p, void *arg)
+{
+	struct server *s = arg;
+	int64_t kbit = p->rate_kbit ? p->rate_kbit : s->cf->rate_kbit_per_client;
+	uint64_t rate = (uint64_t)kbit * 1000 / 8;
+	uint64_t burst = rate * RATE_BURST_MS / 1000;
+	struct tokenbucket *bigger;
+	size_t n = s->nrate ? s->nrate : 8;
+
+	if (old && old->rate_kbit == p->rate_kbit)
+		return 0;
+	if (id >= s->nrate) {
+		while (n <= id)
+			n *= 2;
+		bigger = realloc(s->rate, 2 * n * sizeof(*bigger));
+		if (!bigger)
+			return -1;
+		memset(bigger + 2 * s->nrate, 0,
+		       2 * (n - s->nrate) * sizeof(*bigger));
+		s->rate = bigger;
+		s->nrate = n;
+	}
+	for (int dir = 0; dir < 2; dir++)
+		tokenbucket_init(&s->rate[2 * id + dir], rate,
+				 burst > RATE_BURST_MIN ? burst
+							: RATE_BURST_MIN,
+				 ev_now(s->loop));
+	return 0;
+}
+
+static int start_rates(struct server *s)
+{
+	const struct conf_peer *peers = s->cf->clients.v;
+
+	s->clients.setup = client_rate;
+	s->clients.arg = s;
+	for (uint32_t i = 0; i < s->cf->clients.n; i++)
+		if (client_rate(i, NULL, &peers[i], s))
+			return -1;
+	return 0;
+}
+
 static int start_tunnel(struct server *s)
 {
 	const struct conf_server *cf = s->cf;
@@ -496,12 +570,41 @@ static int start_tunnel(struct server *s)
 	return s->tunnel ? 0 : -1;
 }
 
+/* The files the WebSocket listener serves from, with the keys naming them */
+static int check_web_files(const struct conf_server *cf)
+{
+	struct stat st;
+
+	if (!cf->tls_cert != !cf->tls_key) {
+		log_error("server: tls.cert and tls.key go together");
+		return -1;
+	}
+	if (cf->tls_cert &&
+	    (pemfile_check("server: tls.cert", cf->tls_cert, PEM_CERTIFICATE) ||
+	     pemfile_check("server: tls.key", cf->tls_key, PEM_PRIVATE_KEY)))
+		return -1;
+	if (!cf->webapp)
+		return 0;
+	if (stat(cf->webapp, &st)) {
+		log_error("server: webapp %s: %s", cf->webapp, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("server: webapp %s: not a directory", cf->webapp);
+		return -1;
+	}
+	return 0;
+}
+
 static int start_transports(struct server *s)
 {
 	struct transport_params tp = {
 		.kind = TRANSPORT_WEBSOCKET,
 		.listen = &s->cf->listen,
 		.path = "/websocket/",
+		.static_dir = s->cf->webapp,
+		.tls_cert = s->cf->tls_cert,
+		.tls_key = s->cf->tls_key,
 		.max_message = MAX_MESSAGE,
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
@@ -714,6 +817,8 @@ int server_run(const struct conf *c)
 	s->cf = &c->server;
 	s->clients.base = c;
 	hup_mask(SIG_BLOCK);
+	if (check_web_files(s->cf))
+		goto out;
 	s->loop = ev_loop_new();
 	s->clients.loop = s->loop;
 	if (!s->loop ||
@@ -724,7 +829,7 @@ int server_run(const struct conf *c)
 	    start_egress(s) || start_transports(s) ||
 	    status_start(s->loop, &s->cf->status_listen, status_json, s,
 			 &s->status) ||
-	    drop_privileges(s))
+	    start_rates(s) || drop_privileges(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
@@ -754,6 +859,7 @@ out:
 	policy_free(s->policy);
 	nat_free(s->nat);
 	knat_close(s->knat);
+	free(s->rate);
 	ev_timer_free(s->expire);
 	ev_turn_free(s->flusher);
 	ev_loop_free(s->loop);

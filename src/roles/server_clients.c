@@ -101,6 +101,10 @@ static void on_keep(uint32_t id, const struct conf_peer *old,
 			  p->max_mappings
 				  ? p->max_mappings
 				  : sc->base->server.nat_mappings_per_client);
+	if (sc->setup(id, old, p, sc->arg))
+		log_error("server: SIGHUP: client %s: out of memory for its "
+			  "new settings",
+			  p->name);
 }
 
 static int on_add(uint32_t id, const struct conf_peer *p, void *arg)
@@ -109,6 +113,11 @@ static int on_add(uint32_t id, const struct conf_peer *p, void *arg)
 
 	if (add_peer(sc, id, p))
 		return -1;
+	if (sc->setup(id, NULL, p, sc->arg)) {
+		log_error("server: SIGHUP: client %s: out of memory", p->name);
+		tunnel_server_remove(sc->tunnel, id);
+		return -1;
+	}
 	if (p->max_mappings)
 		set_quota(sc, id, p, p->max_mappings);
 	log_info("server: SIGHUP: client %s added", p->name);

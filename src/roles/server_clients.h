@@ -19,6 +19,11 @@ struct server_clients {
 	struct tunnel_server *tunnel; /* what a change is applied to */
 	struct nat *nat;
 	struct privsep *keeper; /* opens the file; NULL: open it here */
+	/* the rest of what the server keeps per client, for a client a
+	 * reload adds (@old NULL) or keeps: -1 leaves an added one out */
+	int (*setup)(uint32_t id, const struct conf_peer *old,
+		     const struct conf_peer *p, void *arg);
+	void *arg;
 };
 
 void server_clients_quota(struct server_clients *sc, uint32_t id);

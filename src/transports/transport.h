@@ -65,6 +65,9 @@ struct transport_params {
 	const char *info_json;	       /* this path (both or neither) */
 	const char *tls_cert;	       /* WebSocket: PEM files for wss:// */
 	const char *tls_key;
+	const char *tls_ca; /* dialling wss://: PEM CAs trusted besides the
+			     * system's (a self-signed certificate is its
+			     * own CA) */
 	size_t max_message;	      /* larger messages are refused */
 	size_t queue_bytes;	      /* send queue bound per connection */
 	unsigned handshake_timeout_s; /* WebSocket upgrade must finish */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ev_uv.h"
 #include "log.h"
@@ -33,6 +34,8 @@
 #define MAX_FRAGS     256
 #define RX_CHUNK      65536
 #define IP_SLOTS      4096
+#define MAX_FDS	      4096 /* connections lws takes at once, at most */
+#define FD_RESERVE    64   /* descriptors left to the rest of the role */
 #define DESTROY_TURNS 1000
 
 /* One queued outgoing message, LWS_PRE bytes of headroom before data */
@@ -90,12 +93,28 @@ struct ws_pss {
 	bool info; /* HTTP: the info document's body is due */
 };
 
+/* Why lws refused the last server certificate: it says so only in its log,
+ * and the dial's failure that follows names a bare "SSL err" */
+static char cert_refused[64];
+
 static void lws_to_log(int level, const char *line)
 {
+	static const char verify[] = "SSL error: ";
 	size_t n = strlen(line);
 
 	while (n && line[n - 1] == '\n')
 		n--;
+	if (!strncmp(line, verify, sizeof(verify) - 1)) {
+		/* "SSL error: self-signed certificate (preverify_ok=0;...)" */
+		line += sizeof(verify) - 1;
+		n = strcspn(line, "(\n");
+		while (n && line[n - 1] == ' ')
+			n--;
+		snprintf(cert_refused, sizeof(cert_refused), "%.*s", (int)n,
+			 line);
+		log_debug("websocket: certificate refused: %s", cert_refused);
+		return;
+	}
 	if (level & LLL_ERR)
 		log_warnx("websocket: %.*s", (int)n, line);
 	else
@@ -551,10 +570,18 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (wc) {
-			char why[128];
+			char why[160];
 
-			snprintf(why, sizeof(why), "connect failed: %s",
-				 in ? (const char *)in : "unknown error");
+			if (cert_refused[0])
+				snprintf(why, sizeof(why),
+					 "connect failed: the server's "
+					 "certificate is not trusted: %s",
+					 cert_refused);
+			else
+				snprintf(why, sizeof(why), "connect failed: %s",
+					 in ? (const char *)in
+					    : "unknown error");
+			cert_refused[0] = '\0';
 			conn_gone(wc, why);
 		}
 		return 0;
@@ -596,6 +623,30 @@ static const struct lws_protocols client_protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0}};
 
 static void ws_destroy(struct transport *t);
+
+/* How many descriptors lws may use. It stops accepting at that many (the
+ * kernel's backlog waits), but if the process runs out first accept()
+ * fails with EMFILE on every loop turn: a busy loop. So the soft limit is
+ * raised towards what lws needs, as far as the hard limit allows, and lws
+ * is kept FD_RESERVE below whatever it ends up being. */
+static unsigned fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAX_FDS + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024 - FD_RESERVE; /* the usual soft limit */
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < 2 * FD_RESERVE)
+		return FD_RESERVE;
+	return rl.rlim_cur - FD_RESERVE < MAX_FDS
+		       ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+		       : MAX_FDS;
+}
 
 static int make_server(struct ws_transport *wt, const struct endpoint *ep)
 {
@@ -641,6 +692,14 @@ static int make_server(struct ws_transport *wt, const struct endpoint *ep)
 		info.ssl_private_key_filepath = wt->tls_key;
 	}
 	wt->server = lws_create_vhost(wt->ctx, &info);
+	if (!wt->server && wt->tls_cert) {
+		/* lws said why just before: a key that does not match */
+		log_error("websocket: cannot listen on %s with certificate %s "
+			  "and key %s",
+			  endpoint_format(ep, name, sizeof(name)), wt->tls_cert,
+			  wt->tls_key);
+		return -1;
+	}
 	if (!wt->server) {
 		log_error("websocket: cannot listen on %s",
 			  endpoint_format(ep, name, sizeof(name)));
@@ -701,7 +760,7 @@ static struct transport *ws_create(struct ev_loop *l,
 	info.timeout_secs = p->handshake_timeout_s;
 	info.retry_and_idle_policy = &wt->retry;
 	info.pt_serv_buf_size = 128 * 1024;
-	info.fd_limit_per_thread = 4096;
+	info.fd_limit_per_thread = fd_limit();
 	wt->ctx = lws_create_context(&info);
 	if (!wt->ctx) {
 		log_error("websocket: cannot create the lws context");
@@ -716,6 +775,7 @@ static struct transport *ws_create(struct ev_loop *l,
 	info.user = wt;
 	info.retry_and_idle_policy = &wt->retry;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = p->tls_ca;
 	wt->client = lws_create_vhost(wt->ctx, &info);
 	if (!wt->client) {
 		log_error("websocket: cannot create the client vhost");
@@ -788,10 +848,10 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 	i.pwsi = &wc->wsi;
 	i.retry_and_idle_policy = &wt->retry;
 	if (url->scheme == URL_WSS)
-		/* the tunnel authenticates the server (Noise); TLS only has to
-		 * get through the networks on the way */
-		i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
-				   LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
+		/* the certificate is verified as a browser would: the
+		 * system's CAs and tls_ca, the name (or IP address) of the
+		 * URL; the tunnel inside authenticates the server anyway */
+		i.ssl_connection = LCCSCF_USE_SSL;
 	wc->in_dial = true;
 	if (!lws_client_connect_via_info(&i) || wc->gone) {
 		log_warnx("websocket: cannot dial %s", wc->c.name);

@@ -43,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for tool in ip timeout nginx dnsmasq iperf3 ping curl dig tcpdump socat \
-	nc ss sha256sum /usr/bin/python3 busybox; do
+	nc ss sha256sum openssl /usr/bin/python3 busybox; do
 	command -v "$tool" >/dev/null || {
 		echo "Bail out! $tool is missing: run scripts/install-deps"
 		exit 1
@@ -58,7 +58,6 @@ e2e_hosts=""		# namespaces made by this run, by host name
 e2e_procs=""		# name:pid of everything spawned and still running
 e2e_spawned=""		# pid of everything ever spawned
 e2e_stdin=""		# in_ns's standard input (feed sets it), or /dev/null
-server_extra=""		# server_conf: more keys for the server's config
 tmo=60
 
 # Comments print to the TAP stream (fd 3), also from inside $(...)
@@ -291,8 +290,11 @@ spawn() {
 	_h=$1 _name=$2
 	shift 2
 	echo "# $_h\$ $(quote "$@") > $_name.log &" >&3
+	# emptied here, not by the background job's redirection: a wait on
+	# the log right after this must not see an earlier run's lines
+	: >"$TMP/$_name.log"
 	timeout -k 5 600 ip netns exec "$(ns "$_h")" "$@" \
-		>"$TMP/$_name.log" 2>&1 </dev/null &
+		>>"$TMP/$_name.log" 2>&1 </dev/null &
 	e2e_procs="$e2e_procs $_name:$!"
 	e2e_spawned="$e2e_spawned $!"
 }
@@ -481,16 +483,25 @@ conf() {
 	sed 's/^/#   /; s/\("private_key": "\)[^"]*/\1.../' "$TMP/$1.json" >&3
 }
 
-# server_conf [KEYNAME...] - write $TMP/server.json: the server of
-# start_server, serving the clients named (keys made by start_server), with
-# the NAT $nat_mode (userspace unless set) and $server_extra (JSON members
-# with a trailing comma) if set
+# server_conf [KEYNAME...] - $TMP/server.json for start_server, serving
+# the clients named (laptop1 and laptop2 by default), with the NAT
+# $nat_mode (userspace unless set); the keys are made on the first call. A
+# test may add keys to the laptops' entries ($laptop1_extra,
+# $laptop2_extra) and to the top level ($server_extra), as JSON text:
+# "rate_kbit": 20000
 server_conf() {
-	local _k _clients
+	local _k _x _clients
+	if [ ! -s "$TMP/server.key" ]; then
+		keys server
+		keys laptop1
+		keys laptop2
+	fi
+	[ $# -gt 0 ] || set -- laptop1 laptop2
 	_clients=""
 	for _k in "$@"; do
+		eval "_x=\${${_k}_extra:-}"
 		_clients="$_clients${_clients:+,
-		}{ \"name\": \"$_k\", \"public_key\": \"$(pub "$_k")\" }"
+		}{ \"name\": \"$_k\", \"public_key\": \"$(pub "$_k")\"${_x:+, $_x} }"
 	done
 	echo "# server.json:" >&3
 	conf server <<-EOF
@@ -504,8 +515,8 @@ server_conf() {
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mode": "${nat_mode:-userspace}",
 			"mappings_per_client": 8192 },
-		$server_extra
-		"egress": { "interface": "egr0", "address": "203.0.113.1" }
+		"egress": { "interface": "egr0", "address": "203.0.113.1" }${server_extra:+,
+		$server_extra}
 	}
 	EOF
 }
@@ -514,14 +525,7 @@ server_conf() {
 # the clients named (laptop1 and laptop2 by default) on ws and udp :8080,
 # NATing out of egr0 as 203.0.113.1
 start_server() {
-	keys server
-	keys laptop1
-	keys laptop2
-	if [ $# -eq 0 ]; then
-		server_conf laptop1 laptop2
-	else
-		server_conf "$@"
-	fi
+	server_conf "$@"
 	spawn server server "$TETHER" --role=server -c "$TMP/server.json" \
 		--verbose
 	listening server tcp 198.51.100.1:8080 &&
@@ -560,13 +564,16 @@ tunnel_up() {
 	wait_for "$1" "ip route show 203.0.113.0/24 | grep -q 'dev tether0'"
 }
 
-# start_relay - the relay in the relay namespace, laptop <-> server
+# start_relay [URL [KEYS]] - the relay in the relay namespace, laptop <->
+# server at URL (ws://198.51.100.1:8080/websocket/), with more top-level
+# KEYS as JSON text
 start_relay() {
 	echo "# relay.json:" >&3
 	conf relay <<-EOF
 	{
 		"client_url": "ws://169.254.134.89:6354/websocket",
-		"server_url": "ws://198.51.100.1:8080/websocket/"
+		"server_url": "${1:-ws://198.51.100.1:8080/websocket/}"${2:+,
+		$2}
 	}
 	EOF
 	spawn relay relay "$TETHER" --role=relay -c "$TMP/relay.json" --verbose

@@ -13,6 +13,11 @@
       closed gracefully (the server's FIN, then ours), and N DNS queries to
       ADDR:53, each from its own socket; print the counts and exit 0 only
       if every request and every query got its answer
+  peer.py udp-flows ADDR PORT N
+      N UDP flows to ADDR:PORT, each from its own port, opened one after
+      the other: print for each whether its datagram came back ("echo"),
+      an ICMP error did (its type and code), or nothing; then send again
+      on every flow that was echoed and print whether it still is
 """
 import concurrent.futures
 import os
@@ -122,9 +127,48 @@ def churn(addr, n):
     return 1 if errors else 0
 
 
+IP_RECVERR = 11  # <linux/in.h>; not in Python's socket module
+
+
+def flow_try(s, token):
+    """Send token on s; return "echo", "icmp TYPE/CODE" or "nothing" """
+    s.send(token)
+    s.settimeout(2)
+    try:
+        if s.recv(2048) == token:
+            return "echo"
+        return "something else"
+    except socket.timeout:
+        return "nothing"
+    except OSError:
+        # the error itself is in the error queue: struct sock_extended_err
+        _, anc, _, _ = s.recvmsg(2048, 512, socket.MSG_ERRQUEUE)
+        for level, kind, data in anc:
+            if level == socket.IPPROTO_IP and kind == IP_RECVERR:
+                _, origin, etype, code = struct.unpack("=IBBB", data[:7])
+                return "icmp %d/%d" % (etype, code) if origin == 2 else \
+                    "error origin %d" % origin
+        return "error without details"
+
+
+def udp_flows(addr, port, n):
+    flows = []
+    for i in range(1, int(n) + 1):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.connect((addr, int(port)))
+        got = flow_try(s, b"flow %d" % i)
+        print("flow %d (port %d): %s" % (i, s.getsockname()[1], got))
+        flows.append((i, s, got))
+    for i, s, got in flows:
+        if got == "echo":
+            print("flow %d again: %s" % (i, flow_try(s, b"again %d" % i)))
+    sys.stdout.flush()
+
+
 def main(argv):
     cmds = {"udp-echo": (udp_echo, 2), "udp-send": (udp_send, 5),
-            "churn": (churn, 2)}
+            "churn": (churn, 2), "udp-flows": (udp_flows, 3)}
     if len(argv) < 2 or argv[1] not in cmds or \
             len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)

@@ -131,7 +131,7 @@ stop parent || true
 left_as_before
 
 # (d) "user": "root" keeps root, and there is no keeper
-server_extra='"user": "root",'
+server_extra='"user": "root"'
 need "with user root the server listens" start_server laptop1
 need "it says so" wait_for server \
 	"grep -q 'user root: keeping root' $TMP/server.log"
@@ -155,7 +155,7 @@ check "SIGTERM: it exits 0" stop server
 nat_mode=""
 
 # (f) a user that does not exist: refused, nothing changed
-server_extra='"user": "no-such-user-here",'
+server_extra='"user": "no-such-user-here"'
 server_conf laptop1
 check_rc 1 "an unknown user: the server refuses to start" \
 	server "$TETHER" --role=server -c "$TMP/server.json"

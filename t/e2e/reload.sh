@@ -121,7 +121,7 @@ check_not "laptop1 is still out" reaches laptop
 check "laptop2 still in its one session" [ "$(count 'laptop2: new')" -eq 1 ]
 
 # another key changed too: named, not applied; the clients are taken
-server_extra='"log_level": "warn",'
+server_extra='"log_level": "warn"'
 server_conf laptop1 laptop2
 check "SIGHUP with log_level changed: laptop1 added again" \
 	hup "client laptop1 added"

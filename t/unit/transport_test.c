@@ -395,7 +395,22 @@ static void test_ws_backpressure(void)
 	transport_free(s);
 }
 
-/* wss:// with a self-signed certificate made by openssl(1) */
+/* A client transport that trusts the PEM file @ca for wss:// */
+static struct transport *wss_client(const char *ca)
+{
+	struct transport_params p = {
+		.kind = TRANSPORT_WEBSOCKET,
+		.max_message = 65536,
+		.queue_bytes = 1 << 20,
+		.handshake_timeout_s = 5,
+		.tls_ca = ca,
+	};
+
+	return transport_new(loop, &p, &handlers, &cli);
+}
+
+/* wss:// with a self-signed certificate made by openssl(1): verified
+ * against tls_ca, refused without it, refused for another name */
 static void test_wss(void)
 {
 	char dir[] = "/tmp/tether-wss-XXXXXX", cmd[512], cert[64], key[64];
@@ -420,26 +435,45 @@ static void test_wss(void)
 	snprintf(key, sizeof(key), "%s/key.pem", dir);
 	snprintf(cmd, sizeof(cmd),
 		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
-		 "-subj /CN=127.0.0.1 -keyout %s -out %s 2>/dev/null",
+		 "-subj /CN=tether-test -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout %s -out %s 2>/dev/null",
 		 key, cert);
 	is(system(cmd), 0, "wss: self-signed certificate made");
 	ep.addr.v4.s_addr = htonl(INADDR_LOOPBACK);
 	s = transport_new(loop, &p, &handlers, &srv);
-	c = ws_client(65536);
 	ok(s != NULL, "wss: TLS listener");
 	u = url_for(transport_port(s), "/websocket");
 	u.scheme = URL_WSS;
+
+	c = ws_client(65536);
+	ok(transport_connect(c, &u, NULL, NULL) != NULL,
+	   "wss: dial without trusting the certificate");
+	ok(run_until(&cli.closed, 1), "wss: ... refused");
+	has_str(cli.last_why, "certificate is not trusted: self-signed",
+		"wss: ... saying why");
+	is(cli.opened, 0, "wss: ... and never opened");
+	transport_free(c);
+
+	reset(&cli);
+	c = wss_client(cert);
 	transport_connect(c, &u, NULL, NULL);
-	ok(run_until(&cli.opened, 1), "wss: client open over TLS");
+	ok(run_until(&cli.opened, 1), "wss: open with tls_ca = the certificate");
 	fill(msg, sizeof(msg), 7);
 	tconn_send(cli.conn, msg, sizeof(msg));
 	ok(run_until(&cli.messages, 1), "wss: echo over TLS");
 	ok(cli.len == sizeof(msg) && !memcmp(cli.buf, msg, sizeof(msg)),
 	   "wss: bytes intact");
+	/* the certificate names 127.0.0.1, not localhost */
+	u.host = (char *)"localhost";
+	transport_connect(c, &u, NULL, NULL);
+	ok(run_until(&cli.closed, 1), "wss: another name than the "
+	   "certificate's is refused");
+	is(cli.opened, 1, "wss: ... and never opened");
+	has_str(cli.last_why, "mismatch", "wss: ... saying why");
 	/* a plain ws:// client on the TLS port gets nowhere */
-	u.scheme = URL_WS;
+	u = url_for(transport_port(s), "/websocket");
 	ok(transport_connect(c, &u, NULL, NULL) != NULL, "wss: plain dial");
-	ok(run_until(&cli.closed, 1), "wss: plain ws:// is refused");
+	ok(run_until(&cli.closed, 2), "wss: plain ws:// is refused");
 	is(cli.opened, 1, "wss: ... and never opened");
 	transport_free(c);
 	transport_free(s);
