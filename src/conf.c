@@ -347,18 +347,13 @@ static int load_text(const char *name, const char *text, size_t len,
 	return ret;
 }
 
-/* Read a whole regular file of at most CONF_MAX_SIZE bytes */
-static char *read_file(const char *path, size_t *len, mode_t *mode)
+/* Read a whole regular file of at most CONF_MAX_SIZE bytes; closes @fp */
+static char *read_stream(FILE *fp, const char *path, size_t *len,
+			 mode_t *mode)
 {
 	struct stat st;
 	char *buf = NULL;
-	FILE *fp;
 
-	fp = fopen(path, "re");
-	if (!fp) {
-		log_error("%s: cannot open config: %s", path, strerror(errno));
-		return NULL;
-	}
 	if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size > CONF_MAX_SIZE) {
 		log_error("%s: not a regular file of at most %d bytes", path,
@@ -383,6 +378,30 @@ out:
 	return buf;
 }
 
+static char *read_file(const char *path, size_t *len, mode_t *mode)
+{
+	FILE *fp = fopen(path, "re");
+
+	if (!fp) {
+		log_error("%s: cannot open config: %s", path, strerror(errno));
+		return NULL;
+	}
+	return read_stream(fp, path, len, mode);
+}
+
+/* Load @text (freed here) as conf_load() does */
+static int load_read(const char *path, char *text, size_t len, mode_t mode,
+		     enum conf_role role, struct conf *c, char **effective)
+{
+	int ret;
+
+	if (!text)
+		return -1;
+	ret = load_text(path, text, len, mode, role, c, effective);
+	free(text);
+	return ret;
+}
+
 /**
  * conf_load() - read, validate and store a role's config file
  * @path:	the JSON file
@@ -401,15 +420,38 @@ int conf_load(const char *path, enum conf_role role, struct conf *c,
 	size_t len = 0;
 	mode_t mode = 0;
 	char *text;
-	int ret;
 
 	conf_init(c, path, role);
 	text = read_file(path, &len, &mode);
-	if (!text)
+	return load_read(path, text, len, mode, role, c, effective);
+}
+
+/**
+ * conf_load_fd() - like conf_load(), from a file opened already
+ * @fd:		the file, open for reading (by a process that may open it);
+ *		closed here
+ * @path:	its name, for messages and struct conf.path
+ * @role:	whose schema applies
+ * @c:		result; release with conf_free() whatever this returns
+ *
+ * Return: 0 on success, -1 if the file is unusable (a config error)
+ */
+int conf_load_fd(int fd, const char *path, enum conf_role role,
+		 struct conf *c)
+{
+	size_t len = 0;
+	mode_t mode = 0;
+	FILE *fp = fdopen(fd, "r");
+	char *text;
+
+	conf_init(c, path, role);
+	if (!fp) {
+		log_error("%s: cannot read config: %s", path, strerror(errno));
+		close(fd);
 		return -1;
-	ret = load_text(path, text, len, mode, role, c, effective);
-	free(text);
-	return ret;
+	}
+	text = read_stream(fp, path, &len, &mode);
+	return load_read(path, text, len, mode, role, c, NULL);
 }
 
 /**

@@ -108,6 +108,7 @@ struct conf_server {
 	char *tls_cert, *tls_key;      /* PEM files; NULL: plain ws:// */
 	char *webapp;		       /* served at /; NULL: no page */
 	int64_t rate_kbit_per_client;  /* each direction; 0: unlimited */
+	char *user; /* NULL: "tether" if it exists, else "nobody" */
 };
 
 struct conf_relay {
@@ -137,6 +138,8 @@ int conf_load(const char *path, enum conf_role role, struct conf *c,
 	      char **effective);
 int conf_load_buffer(const char *name, const char *text, size_t len,
 		     enum conf_role role, struct conf *c);
+int conf_load_fd(int fd, const char *path, enum conf_role role,
+		 struct conf *c);
 void conf_free(struct conf *c);
 
 #endif

@@ -206,6 +206,8 @@ static const struct conf_field server_fields[] = {
 	{ .name = "rate_kbit_per_client", .type = CONF_INT,
 	  .offset = OFF(server.rate_kbit_per_client), .def = "0", .min = 0,
 	  .max = 100000000 },
+	{ .name = "user", .type = CONF_STRING, .offset = OFF(server.user),
+	  .def = "null", .nullable = true, .max = 32 },
 	END
 };
 

@@ -570,6 +570,19 @@ void hostguard_remove(struct hostguard *g)
 }
 
 /**
+ * hostguard_forget() - free the guard, leaving its changes in place
+ * @g:		the guard, or NULL
+ *
+ * For a process that leaves the undoing to another one that has the same
+ * guard: the server, once its privileged keeper (privsep.c) holds it.
+ */
+void hostguard_forget(struct hostguard *g)
+{
+	if (g)
+		hostguard_free(g);
+}
+
+/**
  * hostguard_cleanup() - undo what a server that died left behind
  *
  * Reads /run/tether/hostguard.NETNS, if there is one, takes the reserved

@@ -19,6 +19,7 @@ struct hostguard;
 struct hostguard *hostguard_install(uint32_t ext_addr, uint16_t port_lo,
 				    uint16_t port_hi);
 void hostguard_remove(struct hostguard *g);
+void hostguard_forget(struct hostguard *g);
 int hostguard_cleanup(void);
 
 #endif

@@ -144,6 +144,11 @@ struct tunnel_server *tunnel_server_new(struct ev_loop *l,
 					const struct tunnel_server_params *p,
 					const struct tunnel_server_handlers *h,
 					void *user);
+int tunnel_server_add(struct tunnel_server *ts, uint32_t id,
+		      const struct tunnel_peer *peer);
+void tunnel_server_remove(struct tunnel_server *ts, uint32_t id);
+int tunnel_server_rename(struct tunnel_server *ts, uint32_t id,
+			 const char *name);
 void tunnel_server_receive(struct tunnel_server *ts, struct tconn *c,
 			   uint8_t *msg, size_t len);
 void tunnel_server_closed(struct tunnel_server *ts, struct tconn *c);

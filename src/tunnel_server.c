@@ -15,6 +15,12 @@
  * inner address and NAT state for linger_ms; a handshake in that time
  * resumes all of it. After that the session is cleared and the role is
  * told (gone) so it can free the NAT state.
+ *
+ * The list of clients can change while the server runs (a reload): a
+ * client added gets the id the role gives it, one removed loses its
+ * session and path at once. Entries are allocated one by one, so the
+ * pointers the index table, the connections and the timers hold stay
+ * valid while the table of ids grows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +58,10 @@ struct tunnel_server {
 	const struct tunnel_server_handlers *h;
 	void *user;
 	struct noise_static me;
-	struct ts_peer *peers;
-	uint32_t *by_key; /* peer ids sorted by key */
-	size_t npeers;
+	struct ts_peer **peers; /* by id; NULL: no such client */
+	size_t cap;		/* ids below this */
+	uint32_t *by_key;	/* ids of the clients, sorted by key */
+	size_t nkeys;
 	struct idx_table idx;
 	struct ratelimit rl;
 	struct session_limits lim;
@@ -64,32 +71,43 @@ struct tunnel_server {
 	struct tunnel_stats st;
 };
 
-static int key_cmp(const void *a, const void *b, void *arg)
+/* The client with id @id, or NULL */
+static struct ts_peer *peer_get(const struct tunnel_server *ts, uint32_t id)
 {
-	const struct ts_peer *peers = arg;
-
-	return memcmp(peers[*(const uint32_t *)a].key,
-		      peers[*(const uint32_t *)b].key, NOISE_KEY_LEN);
+	return id < ts->cap ? ts->peers[id] : NULL;
 }
 
-static struct ts_peer *find_key(struct tunnel_server *ts,
-				const uint8_t key[NOISE_KEY_LEN])
+/* Where @key is in by_key, or where it would go; *@found says which */
+static size_t key_pos(const struct tunnel_server *ts,
+		      const uint8_t key[NOISE_KEY_LEN], bool *found)
 {
-	size_t lo = 0, hi = ts->npeers;
+	size_t lo = 0, hi = ts->nkeys;
 
+	*found = false;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		struct ts_peer *p = &ts->peers[ts->by_key[mid]];
-		int c = memcmp(key, p->key, NOISE_KEY_LEN);
+		int c = memcmp(key, ts->peers[ts->by_key[mid]]->key,
+			       NOISE_KEY_LEN);
 
-		if (!c)
-			return p;
+		if (!c) {
+			*found = true;
+			return mid;
+		}
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return NULL;
+	return lo;
+}
+
+static struct ts_peer *find_key(struct tunnel_server *ts,
+				const uint8_t key[NOISE_KEY_LEN])
+{
+	bool found;
+	size_t i = key_pos(ts, key, &found);
+
+	return found ? ts->peers[ts->by_key[i]] : NULL;
 }
 
 static void retire(void *arg, uint32_t index)
@@ -324,14 +342,13 @@ void tunnel_server_closed(struct tunnel_server *ts, struct tconn *c)
 int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
 		       const uint8_t *pkt, size_t len)
 {
-	struct ts_peer *p;
+	struct ts_peer *p = peer_get(ts, id);
 	int ret;
 
-	if (id >= ts->npeers || !ts->peers[id].active) {
+	if (!p || !p->active) {
 		ts->st.drops[TUNNEL_DROP_NO_SESSION]++;
 		return -1;
 	}
-	p = &ts->peers[id];
 	ret = tunnel_out_add(&p->out, &p->s, p->path, pkt, len,
 			     ev_now(ts->loop), &ts->st);
 	if (tunnel_out_pending(&p->out) && !p->dirty) {
@@ -358,8 +375,9 @@ void tunnel_server_flush(struct tunnel_server *ts)
 
 bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id)
 {
-	return id < ts->npeers && ts->peers[id].active && ts->peers[id].path &&
-	       !ts->peers[id].lingering;
+	const struct ts_peer *p = peer_get(ts, id);
+
+	return p && p->active && p->path && !p->lingering;
 }
 
 /**
@@ -372,12 +390,9 @@ bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id)
  */
 uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id)
 {
-	const struct ts_peer *p;
+	const struct ts_peer *p = peer_get(ts, id);
 
-	if (id >= ts->npeers)
-		return 0;
-	p = &ts->peers[id];
-	if (!p->active || !p->lingering)
+	if (!p || !p->active || !p->lingering)
 		return 0;
 	return ev_now(ts->loop) - p->silent_since;
 }
@@ -385,7 +400,9 @@ uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id)
 const struct session_stats *
 tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id)
 {
-	return id < ts->npeers ? &ts->peers[id].s.stats : NULL;
+	const struct ts_peer *p = peer_get(ts, id);
+
+	return p ? &p->s.stats : NULL;
 }
 
 /**
@@ -399,11 +416,10 @@ tunnel_server_session_stats(const struct tunnel_server *ts, uint32_t id)
 bool tunnel_server_peer(const struct tunnel_server *ts, uint32_t id,
 			struct tunnel_peer_info *pi)
 {
-	const struct ts_peer *p;
+	const struct ts_peer *p = peer_get(ts, id);
 
-	if (id >= ts->npeers || !ts->peers[id].active)
+	if (!p || !p->active)
 		return false;
-	p = &ts->peers[id];
 	pi->connected = tunnel_server_connected(ts, id);
 	pi->path = p->path ? tconn_name(p->path) : NULL;
 	pi->since_ms = p->since_ms;
@@ -419,10 +435,153 @@ const struct tunnel_stats *tunnel_server_stats(const struct tunnel_server *ts)
 	return &ts->st;
 }
 
+/* Free one client's entry; its session and path are already gone */
+static void peer_free(struct ts_peer *p)
+{
+	if (p->active)
+		session_clear(&p->s);
+	if (p->path && tconn_data(p->path) == p)
+		tconn_set_data(p->path, NULL);
+	ev_timer_free(p->timer);
+	tunnel_out_free(&p->out);
+	free(p->name);
+	free(p);
+}
+
+/* Make ids below @want valid; the tables grow by doubling */
+static int grow(struct tunnel_server *ts, size_t want)
+{
+	size_t cap = ts->cap ? ts->cap : 8;
+	struct ts_peer **peers;
+	uint32_t *by_key;
+
+	while (cap < want)
+		cap *= 2;
+	if (cap == ts->cap)
+		return 0;
+	peers = realloc(ts->peers, cap * sizeof(*peers));
+	if (!peers)
+		return -1;
+	memset(peers + ts->cap, 0, (cap - ts->cap) * sizeof(*peers));
+	ts->peers = peers;
+	by_key = realloc(ts->by_key, cap * sizeof(*by_key));
+	if (!by_key)
+		return -1;
+	ts->by_key = by_key;
+	ts->cap = cap;
+	return 0;
+}
+
+/**
+ * tunnel_server_add() - serve one more client
+ * @ts:		tunnel
+ * @id:		its id, not in use; what the handlers are called with
+ * @peer:	its name and public key
+ *
+ * Return: 0, or -1 (logged) if another client has that key or id, or on
+ * out of memory
+ */
+int tunnel_server_add(struct tunnel_server *ts, uint32_t id,
+		      const struct tunnel_peer *peer)
+{
+	struct ts_peer *p;
+	bool found;
+	size_t pos = key_pos(ts, peer->public_key, &found);
+
+	if (found) {
+		log_error("tunnel: clients %s and %s have the same key",
+			  ts->peers[ts->by_key[pos]]->name, peer->name);
+		return -1;
+	}
+	if (peer_get(ts, id)) {
+		log_error("tunnel: client %s: id %u in use", peer->name, id);
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || grow(ts, (size_t)id + 1))
+		goto err;
+	p->ts = ts;
+	p->id = id;
+	p->name = strdup(peer->name);
+	memcpy(p->key, peer->public_key, NOISE_KEY_LEN);
+	p->timer = ev_timer_new(ts->loop, on_timer, p);
+	if (!p->name || !p->timer || tunnel_out_init(&p->out, ts->max_message))
+		goto err;
+	memmove(&ts->by_key[pos + 1], &ts->by_key[pos],
+		(ts->nkeys - pos) * sizeof(*ts->by_key));
+	ts->by_key[pos] = id;
+	ts->nkeys++;
+	ts->peers[id] = p;
+	return 0;
+err:
+	log_error("tunnel: client %s: out of memory", peer->name);
+	if (p)
+		peer_free(p);
+	return -1;
+}
+
+/**
+ * tunnel_server_remove() - stop serving client @id
+ * @ts:	tunnel
+ * @id:	the client; an unused id is fine
+ *
+ * Its session ends at once (the gone handler is called) and its path is
+ * closed; its id is free again.
+ */
+void tunnel_server_remove(struct tunnel_server *ts, uint32_t id)
+{
+	struct ts_peer *p = peer_get(ts, id), **pp;
+	struct tconn *path;
+	bool found;
+	size_t pos;
+
+	if (!p)
+		return;
+	path = p->path;
+	if (p->active)
+		end_session(p);
+	if (path && !tconn_data(path))
+		tconn_close(path);
+	for (pp = &ts->dirty; *pp; pp = &(*pp)->next_dirty) {
+		if (*pp == p) {
+			*pp = p->next_dirty;
+			break;
+		}
+	}
+	pos = key_pos(ts, p->key, &found);
+	memmove(&ts->by_key[pos], &ts->by_key[pos + 1],
+		(ts->nkeys - pos - 1) * sizeof(*ts->by_key));
+	ts->nkeys--;
+	ts->peers[id] = NULL;
+	peer_free(p);
+}
+
+/**
+ * tunnel_server_rename() - the name client @id goes by in the log
+ * @ts:		tunnel
+ * @id:		the client
+ * @name:	its new name
+ *
+ * Return: 0, or -1 if there is no such client or on out of memory
+ */
+int tunnel_server_rename(struct tunnel_server *ts, uint32_t id,
+			 const char *name)
+{
+	struct ts_peer *p = peer_get(ts, id);
+	char *copy;
+
+	if (!p || !(copy = strdup(name)))
+		return -1;
+	free(p->name);
+	p->name = copy;
+	return 0;
+}
+
 /**
  * tunnel_server_new() - the public end of the tunnel
  * @l:		event loop
- * @p:		our key, the clients, message size, linger time, limits
+ * @p:		our key, the clients (ids 0, 1, ...), message size, linger
+ *		time, limits
  * @h:		handlers; must outlive the tunnel
  * @user:	passed to the handlers
  *
@@ -453,36 +612,12 @@ struct tunnel_server *tunnel_server_new(struct ev_loop *l,
 		goto err;
 	}
 	if (ratelimit_init(&ts->rl, RATELIMIT_RATE, RATELIMIT_BURST,
-			   RATELIMIT_GLOBAL_RATE, RATELIMIT_GLOBAL_BURST))
+			   RATELIMIT_GLOBAL_RATE, RATELIMIT_GLOBAL_BURST) ||
+	    grow(ts, p->npeers))
 		goto err;
-	ts->npeers = p->npeers;
-	ts->peers = calloc(p->npeers ? p->npeers : 1, sizeof(*ts->peers));
-	ts->by_key = calloc(p->npeers ? p->npeers : 1, sizeof(*ts->by_key));
-	if (!ts->peers || !ts->by_key)
-		goto err;
-	for (uint32_t i = 0; i < p->npeers; i++) {
-		struct ts_peer *peer = &ts->peers[i];
-
-		peer->ts = ts;
-		peer->id = i;
-		peer->name = strdup(p->peers[i].name);
-		memcpy(peer->key, p->peers[i].public_key, NOISE_KEY_LEN);
-		peer->timer = ev_timer_new(l, on_timer, peer);
-		if (!peer->name || !peer->timer ||
-		    tunnel_out_init(&peer->out, p->max_message))
+	for (uint32_t i = 0; i < p->npeers; i++)
+		if (tunnel_server_add(ts, i, &p->peers[i]))
 			goto err;
-		ts->by_key[i] = i;
-	}
-	qsort_r(ts->by_key, ts->npeers, sizeof(*ts->by_key), key_cmp,
-		ts->peers);
-	for (size_t i = 1; i < ts->npeers; i++) {
-		if (!key_cmp(&ts->by_key[i - 1], &ts->by_key[i], ts->peers)) {
-			log_error("tunnel: clients %s and %s have the same key",
-				  ts->peers[ts->by_key[i - 1]].name,
-				  ts->peers[ts->by_key[i]].name);
-			goto err;
-		}
-	}
 	return ts;
 err:
 	tunnel_server_free(ts);
@@ -493,17 +628,9 @@ void tunnel_server_free(struct tunnel_server *ts)
 {
 	if (!ts)
 		return;
-	for (size_t i = 0; ts->peers && i < ts->npeers; i++) {
-		struct ts_peer *p = &ts->peers[i];
-
-		if (p->active)
-			session_clear(&p->s);
-		if (p->path && tconn_data(p->path) == p)
-			tconn_set_data(p->path, NULL);
-		ev_timer_free(p->timer);
-		tunnel_out_free(&p->out);
-		free(p->name);
-	}
+	for (size_t i = 0; i < ts->cap; i++)
+		if (ts->peers[i])
+			peer_free(ts->peers[i]);
 	idx_destroy(&ts->idx);
 	noise_static_clear(&ts->me);
 	free(ts->peers);

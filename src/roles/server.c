@@ -22,10 +22,19 @@
  * In kernel-NAT mode (knat.h) the same checks come first, then the
  * packet goes to the server's kernel through a TUN device instead of the
  * userspace NAT, and replies come back from there.
+ *
+ * Once everything that needs root is open, the server runs as an
+ * unprivileged user (privdrop.c); a keeper process (privsep.c) stays root
+ * to undo the host changes at the end and to open the config for a reload
+ * (SIGHUP, server_clients.c), which takes the new list of clients.
+ * Kernel-NAT mode keeps root's privileges and its list of clients for
+ * now: it changes nftables sets per client while it runs and sizes its
+ * tables by the clients it started with.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +53,12 @@
 #include "pemfile.h"
 #include "pkt.h"
 #include "policy.h"
+#include "privdrop.h"
+#include "privsep.h"
 #include "ratelimit.h"
 #include "rawsock.h"
 #include "roles.h"
+#include "server_clients.h"
 #include "server_status.h"
 #include "status.h"
 #include "tokenbucket.h"
@@ -117,6 +129,8 @@ struct server {
 	struct rawsock *raw;
 	struct capture *cap;
 	struct hostguard *guard;
+	struct server_clients clients;
+	struct privdrop_user user; /* to run as; uid 0: keep root's rights */
 	struct ev_timer *expire;
 	struct ev_turn *flusher;
 	uint32_t ext_addr;
@@ -126,6 +140,7 @@ struct server {
 	uint8_t seg[PKT_BUF]; /* one split TCP segment */
 	struct ratelimit icmp_limit; /* host unreachable, per destination */
 	struct tokenbucket *rate;    /* per client: [2 id] up, [2 id + 1] down */
+	size_t nrate;		     /* ids it has room for */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
 	struct status *status;
@@ -135,10 +150,10 @@ struct server {
 /* The inner address a client is given: its own, or the common one */
 static const struct prefix *client_address(const struct server *s, uint32_t id)
 {
-	const struct conf_peer *p = (const struct conf_peer *)s->cf->clients.v;
+	const struct conf_peer *p = clientset_get(&s->clients.set, id);
 
-	return p[id].address.addr.family ? &p[id].address
-					 : &s->cf->tunnel_address;
+	return p && p->address.addr.family ? &p->address
+					   : &s->cf->tunnel_address;
 }
 
 static int on_assign(uint32_t id, bool resumed, struct noise_assignment *as,
@@ -355,10 +370,12 @@ static void on_gone(uint32_t id, void *user)
 {
 	struct server *s = user;
 
-	if (s->knat)
+	if (s->knat) {
 		knat_session_gone(s->knat, id);
-	else
+	} else {
 		nat_session_remove(s->nat, id, ev_now(s->loop));
+		server_clients_quota(&s->clients, id);
+	}
 }
 
 static const struct tunnel_server_handlers tunnel_handlers = {
@@ -451,7 +468,6 @@ out:
 static int start_nat(struct server *s)
 {
 	const struct conf_server *cf = s->cf;
-	const struct conf_peer *peers = cf->clients.v;
 	struct nat_params np;
 	char why[160];
 
@@ -477,34 +493,55 @@ static int start_nat(struct server *s)
 	s->nat = nat_new(&np);
 	if (!s->nat)
 		return -1;
+	s->clients.nat = s->nat;
 	for (uint32_t i = 0; i < cf->clients.n; i++)
-		if (peers[i].max_mappings)
-			nat_session_set_quota(s->nat, i,
-					      (uint32_t)peers[i].max_mappings);
+		server_clients_quota(&s->clients, i);
 	return 0;
 }
 
-/* Each client's bandwidth limit, one bucket per direction */
-static int start_rates(struct server *s)
+/* Client @id's bandwidth limit, one bucket per direction, set for its
+ * entry @p (again if a reload changed its rate); the table grows as the
+ * ids do */
+static int client_rate(uint32_t id, const struct conf_peer *old,
+		       const struct conf_peer *p, void *arg)
 {
-	const struct conf_server *cf = s->cf;
-	const struct conf_peer *peers = cf->clients.v;
+	struct server *s = arg;
+	int64_t kbit = p->rate_kbit ? p->rate_kbit : s->cf->rate_kbit_per_client;
+	uint64_t rate = (uint64_t)kbit * 1000 / 8;
+	uint64_t burst = rate * RATE_BURST_MS / 1000;
+	struct tokenbucket *bigger;
+	size_t n = s->nrate ? s->nrate : 8;
 
-	s->rate = calloc(2 * cf->clients.n + 1, sizeof(*s->rate));
-	if (!s->rate)
-		return -1;
-	for (size_t i = 0; i < 2 * cf->clients.n; i++) {
-		int64_t kbit = peers[i / 2].rate_kbit
-				       ? peers[i / 2].rate_kbit
-				       : cf->rate_kbit_per_client;
-		uint64_t rate = (uint64_t)kbit * 1000 / 8;
-		uint64_t burst = rate * RATE_BURST_MS / 1000;
-
-		tokenbucket_init(&s->rate[i], rate,
+	if (old && old->rate_kbit == p->rate_kbit)
+		return 0;
+	if (id >= s->nrate) {
+		while (n <= id)
+			n *= 2;
+		bigger = realloc(s->rate, 2 * n * sizeof(*bigger));
+		if (!bigger)
+			return -1;
+		memset(bigger + 2 * s->nrate, 0,
+		       2 * (n - s->nrate) * sizeof(*bigger));
+		s->rate = bigger;
+		s->nrate = n;
+	}
+	for (int dir = 0; dir < 2; dir++)
+		tokenbucket_init(&s->rate[2 * id + dir], rate,
 				 burst > RATE_BURST_MIN ? burst
 							: RATE_BURST_MIN,
 				 ev_now(s->loop));
-	}
+	return 0;
+}
+
+static int start_rates(struct server *s)
+{
+	const struct conf_peer *peers = s->cf->clients.v;
+
+	s->clients.setup = client_rate;
+	s->clients.arg = s;
+	for (uint32_t i = 0; i < s->cf->clients.n; i++)
+		if (client_rate(i, NULL, &peers[i], s))
+			return -1;
 	return 0;
 }
 
@@ -528,6 +565,7 @@ static int start_tunnel(struct server *s)
 	}
 	tp.peers = peers;
 	s->tunnel = tunnel_server_new(s->loop, &tp, &tunnel_handlers, s);
+	s->clients.tunnel = s->tunnel;
 	free(peers);
 	return s->tunnel ? 0 : -1;
 }
@@ -633,12 +671,78 @@ static int start_egress(struct server *s)
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
 
+/* Run by the keeper, as root, when the server ends */
+static void keeper_undo(void *arg)
+{
+	struct server *s = arg;
+
+	hostguard_remove(s->guard);
+}
+
+/* The user to become, looked up before anything changes */
+static int find_user(struct server *s)
+{
+	if (geteuid()) {
+		log_info("server: not started as root: runs as uid %u",
+			 (unsigned)geteuid());
+		return 0;
+	}
+	if (privdrop_lookup(s->cf->user, &s->user))
+		return -1;
+	if (!s->user.uid)
+		log_info("server: user %s: keeping root's privileges",
+			 s->user.name);
+	return 0;
+}
+
+/* Everything that needs root is open: become the configured user, and
+ * leave the host changes to the keeper */
+static int drop_privileges(struct server *s)
+{
+	if (!s->user.uid)
+		return 0;
+	if (s->knat) {
+		log_info("server: kernel-NAT mode keeps root's privileges");
+		return 0;
+	}
+	s->clients.keeper = privsep_start(s->clients.base->path, keeper_undo,
+					  s);
+	if (!s->clients.keeper)
+		return -1;
+	hostguard_forget(s->guard);
+	s->guard = NULL;
+	return privdrop(&s->user, 0, "server");
+}
+
+static void on_hup(int signum, void *arg)
+{
+	struct server *s = arg;
+
+	(void)signum;
+	if (s->knat)
+		log_warnx("server: SIGHUP: kernel-NAT mode takes a new list "
+			  "of clients on a restart only; nothing changed");
+	else
+		server_clients_reload(&s->clients);
+}
+
+/* SIGHUP waits (blocked) until the loop takes it */
+static void hup_mask(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(how, &set, NULL);
+}
+
 /* The status document, for GET /status */
 static json_t *status_json(void *arg)
 {
 	struct server *s = arg;
 	struct server_status_view v = {
 		.cf = s->cf,
+		.clients = &s->clients.set,
 		.tunnel = s->tunnel,
 		.nat = s->nat,
 		.ws = s->ws,
@@ -711,23 +815,29 @@ int server_run(const struct conf *c)
 	if (!s)
 		return 1;
 	s->cf = &c->server;
+	s->clients.base = c;
+	hup_mask(SIG_BLOCK);
 	if (check_web_files(s->cf))
 		goto out;
 	s->loop = ev_loop_new();
+	s->clients.loop = s->loop;
 	if (!s->loop ||
 	    ratelimit_init(&s->icmp_limit, ICMP_RATE, ICMP_BURST,
 			   ICMP_GLOBAL_RATE, ICMP_GLOBAL_BURST) ||
-	    find_egress(s) || start_nat(s) || start_tunnel(s) ||
+	    clientset_init(&s->clients.set, &c->server.clients) ||
+	    find_user(s) || find_egress(s) || start_nat(s) || start_tunnel(s) ||
 	    start_egress(s) || start_transports(s) ||
 	    status_start(s->loop, &s->cf->status_listen, status_json, s,
 			 &s->status) ||
-	    start_rates(s))
+	    start_rates(s) || drop_privileges(s))
 		goto out;
 	s->expire = ev_timer_new(s->loop, on_expire, s);
 	s->flusher = ev_turn_new(s->loop, on_flush, s);
 	if (!s->expire || !s->flusher ||
-	    ev_stop_on_signals(s->loop, "server"))
+	    ev_stop_on_signals(s->loop, "server") ||
+	    ev_on_signal(s->loop, SIGHUP, on_hup, s))
 		goto out;
+	hup_mask(SIG_UNBLOCK);
 	s->started_ms = ev_now(s->loop);
 	ev_timer_start(s->expire, 1000, 1000);
 	ev_turn_start(s->flusher, false);
@@ -744,6 +854,8 @@ out:
 	capture_close(s->cap);
 	rawsock_close(s->raw);
 	hostguard_remove(s->guard);
+	privsep_finish(s->clients.keeper);
+	server_clients_free(&s->clients);
 	policy_free(s->policy);
 	nat_free(s->nat);
 	knat_close(s->knat);

@@ -49,14 +49,13 @@ static json_t *mappings(const struct nat *nat, uint32_t id, uint64_t *flows)
 static json_t *session(const struct server_status_view *v, uint32_t id,
 		       const struct tunnel_peer_info *pi)
 {
-	const struct conf_peer *peers = v->cf->clients.v;
 	struct prefix p = {.addr.family = AF_INET, .len = pi->as.prefix};
 	char buf[ADDR_STRLEN];
 	uint64_t flows;
 	json_t *o = json_object();
 
 	p.addr.v4 = pi->as.addr;
-	json_object_set_new(o, "name", json_string(peers[id].name));
+	json_object_set_new(o, "name", json_string(clientset_get(v->clients, id)->name));
 	json_object_set_new(o, "address",
 			    json_string(prefix_format(&p, buf, sizeof(buf))));
 	json_object_set_new(o, "connected", json_boolean(pi->connected));
@@ -81,14 +80,14 @@ static void sessions(json_t *doc, const struct server_status_view *v)
 	uint64_t active = 0, connected = 0;
 	struct tunnel_peer_info pi;
 
-	for (uint32_t id = 0; id < v->cf->clients.n; id++) {
+	for (uint32_t id = 0; id < v->clients->cap; id++) {
 		if (!tunnel_server_peer(v->tunnel, id, &pi))
 			continue;
 		active++;
 		connected += pi.connected;
 		json_array_append_new(list, session(v, id, &pi));
 	}
-	status_set_u64(clients, "configured", v->cf->clients.n);
+	status_set_u64(clients, "configured", v->clients->n);
 	status_set_u64(clients, "sessions", active);
 	status_set_u64(clients, "connected", connected);
 	json_object_set_new(doc, "clients", clients);

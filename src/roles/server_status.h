@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clientset.h"
 #include "conf.h"
 #include "nat.h"
 #include "transport.h"
@@ -15,6 +16,7 @@
 /* What the document is made of, gathered by the role for each request */
 struct server_status_view {
 	const struct conf_server *cf;
+	const struct clientset *clients; /* by id: cf's list may be stale */
 	const struct tunnel_server *tunnel;
 	const struct nat *nat;
 	const struct transport *ws, *udp; /* udp may be NULL */

@@ -483,13 +483,26 @@ conf() {
 	sed 's/^/#   /; s/\("private_key": "\)[^"]*/\1.../' "$TMP/$1.json" >&3
 }
 
-# server_conf - $TMP/server.json and fresh keys for start_server; a test
-# may add keys to the laptops' entries ($laptop1_extra, $laptop2_extra)
-# and to the top level ($server_extra), as JSON text: "rate_kbit": 20000
+# server_conf [KEYNAME...] - $TMP/server.json for start_server, serving
+# the clients named (laptop1 and laptop2 by default), with the NAT
+# $nat_mode (userspace unless set); the keys are made on the first call. A
+# test may add keys to the laptops' entries ($laptop1_extra,
+# $laptop2_extra) and to the top level ($server_extra), as JSON text:
+# "rate_kbit": 20000
 server_conf() {
-	keys server
-	keys laptop1
-	keys laptop2
+	local _k _x _clients
+	if [ ! -s "$TMP/server.key" ]; then
+		keys server
+		keys laptop1
+		keys laptop2
+	fi
+	[ $# -gt 0 ] || set -- laptop1 laptop2
+	_clients=""
+	for _k in "$@"; do
+		eval "_x=\${${_k}_extra:-}"
+		_clients="$_clients${_clients:+,
+		}{ \"name\": \"$_k\", \"public_key\": \"$(pub "$_k")\"${_x:+, $_x} }"
+	done
 	echo "# server.json:" >&3
 	conf server <<-EOF
 	{
@@ -497,8 +510,7 @@ server_conf() {
 		"listen": "198.51.100.1:8080",
 		"udp_listen": "198.51.100.1:8080",
 		"clients": [
-			{ "name": "laptop1", "public_key": "$(pub laptop1)"${laptop1_extra:+, $laptop1_extra} },
-			{ "name": "laptop2", "public_key": "$(pub laptop2)"${laptop2_extra:+, $laptop2_extra} }
+			$_clients
 		],
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mode": "${nat_mode:-userspace}",
@@ -509,11 +521,11 @@ server_conf() {
 	EOF
 }
 
-# start_server - the server in the server namespace, serving laptop1 and
-# laptop2 on ws and udp :8080, NATing out of egr0 as 203.0.113.1, with
-# the NAT $nat_mode (userspace unless set)
+# start_server [KEYNAME...] - the server in the server namespace, serving
+# the clients named (laptop1 and laptop2 by default) on ws and udp :8080,
+# NATing out of egr0 as 203.0.113.1
 start_server() {
-	server_conf
+	server_conf "$@"
 	spawn server server "$TETHER" --role=server -c "$TMP/server.json" \
 		--verbose
 	listening server tcp 198.51.100.1:8080 &&

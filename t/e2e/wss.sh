@@ -41,6 +41,10 @@ echo "junk" >"$TMP/junk.pem"
 mkdir -p "$TMP/webapp"
 echo "<!doctype html><title>tether</title><p>test page" \
 	>"$TMP/webapp/index.html"
+# the server reads the page as its unprivileged user (tether(8),
+# PRIVILEGES): $TMP may be passed through, the page read
+chmod 711 "$TMP"
+chmod -R a+rX "$TMP/webapp"
 
 # bad_tls CERT KEY WHAT MESSAGE - the server refuses unusable TLS files at
 # start, naming key and file (the real server config, with CERT and KEY)

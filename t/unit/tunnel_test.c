@@ -436,6 +436,57 @@ static void test_refusals(void)
 	teardown(&p);
 }
 
+/* The list of clients changes while the server runs */
+static void test_clients_change(void)
+{
+	struct tunnel_peer stranger = {"stranger", stranger_pub};
+	struct tunnel_peer dup = {"dup", stranger_pub};
+	uint8_t far_priv[32], far_pub[32], pkt[200];
+	struct tunnel_peer far = {"far", far_pub};
+	struct pair p;
+
+	key_generate(far_priv);
+	key_public(far_pub, far_priv);
+	setup(&p, TRANSPORT_WEBSOCKET, server_pub, stranger_priv);
+	run_until(&C.opened, 1);
+	run_for(300);
+	is(C.up, 0, "clients: not listed, no session");
+	is(tunnel_server_add(ts, 5, &stranger), 0, "clients: added as id 5");
+	is(tunnel_server_add(ts, 6, &dup), -1, "clients: the same key again "
+					       "refused");
+	is(tunnel_server_add(ts, 5, &far), -1, "clients: id 5 is in use");
+	drop_path();
+	transport_connect(p.ct, &p.url, NULL, NULL);
+	ok(run_until(&C.up, 1), "clients: the added client handshakes");
+	is(S.last_id, 5, "clients: as id 5");
+	packet(pkt, sizeof(pkt), 4);
+	tunnel_client_send(tc, pkt, sizeof(pkt));
+	tunnel_client_flush(tc);
+	ok(run_until(&C.packets, 1), "clients: its packets go both ways");
+	is(tunnel_server_rename(ts, 5, "renamed"), 0, "clients: renamed");
+	is(tunnel_server_rename(ts, 7, "nobody"), -1,
+	   "clients: renaming a free id fails");
+	is(tunnel_server_add(ts, 100, &far), 0,
+	   "clients: an id past the table's end");
+	ok(tunnel_server_session_stats(ts, 100) != NULL,
+	   "clients: which is there");
+
+	tunnel_server_remove(ts, 5);
+	is(S.gone, 1, "clients: removed: its session ended at once");
+	ok(run_until(&C.closed, 2), "clients: removed: its path closed");
+	ok(!tunnel_server_connected(ts, 5) &&
+		   !tunnel_server_session_stats(ts, 5),
+	   "clients: removed: id 5 is free");
+	is(tunnel_server_send(ts, 5, pkt, sizeof(pkt)), -1,
+	   "clients: removed: nothing goes to it");
+	tunnel_server_remove(ts, 5);
+	tunnel_server_remove(ts, 1000);
+	is(S.gone, 1, "clients: removing a free id does nothing");
+	is(tunnel_server_add(ts, 5, &dup), 0,
+	   "clients: its key and id can come back");
+	teardown(&p);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -454,6 +505,7 @@ int main(void)
 	test_transport(TRANSPORT_UDP, "udp");
 	test_hold();
 	test_refusals();
+	test_clients_change();
 	looptest_done();
 	return tap_done();
 }
