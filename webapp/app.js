@@ -11,6 +11,9 @@
  * A browser cannot pause a WebSocket's input, so when the socket a message
  * must go out on already holds MAX_BUFFERED bytes, the message is dropped
  * and counted (IP tolerates loss; an unbounded queue would kill the tab).
+ * While a socket is still connecting, what must go out on it waits, up to
+ * HOLD_BYTES: the laptop usually answers first, and its first handshake
+ * would otherwise be lost and retried only 5 s later.
  * Both ends of the tunnel send keepalives every 10 s, so a socket that has
  * carried the tunnel and then hears nothing for SILENT_MS is dead (the
  * phone moved to another network) and is replaced.
@@ -33,6 +36,7 @@ const INFO_TIMEOUT_MS = 5000;
 const SILENT_MS = 40000;
 const STABLE_MS = 10000; /* open this long: the backoff starts over */
 const MAX_BUFFERED = 1 << 20;
+const HOLD_BYTES = 256 * 1024; /* waiting for a socket that connects */
 const STORE_KEY = 'tether.laptops';
 
 const $ = (id) => document.getElementById(id);
@@ -101,6 +105,8 @@ class Side {
 		this.relayed = 0; /* messages sent on it */
 		this.dropped = 0; /* messages that should have been */
 		this.bytes = 0; /* bytes sent on it */
+		this.held = []; /* messages waiting for it to open */
+		this.heldBytes = 0;
 	}
 
 	async connect() {
@@ -137,6 +143,11 @@ class Side {
 			this.heard = false;
 			this.downSince = 0;
 			this.cause = this.why = '';
+			const held = this.held;
+			this.held = [];
+			this.heldBytes = 0;
+			for (const data of held)
+				this.send(data);
 			this.link.changed();
 		};
 		ws.onmessage = (ev) => {
@@ -168,6 +179,9 @@ class Side {
 	down(why) {
 		if (this.state === 'stopped')
 			return;
+		this.dropped += this.held.length;
+		this.held = [];
+		this.heldBytes = 0;
 		if (this.openedAt && now() - this.openedAt > STABLE_MS)
 			this.backoff = BACKOFF_MIN_MS;
 		this.openedAt = 0;
@@ -208,6 +222,12 @@ class Side {
 	}
 
 	send(data) {
+		if (this.state === 'connecting' &&
+		    this.heldBytes + data.byteLength <= HOLD_BYTES) {
+			this.held.push(data);
+			this.heldBytes += data.byteLength;
+			return true;
+		}
 		if (this.state !== 'open') {
 			this.dropped++;
 			return false;
