@@ -110,7 +110,8 @@ check "no state file of the server is left" \
 # server gets SIGTERM and stops as usual
 run_under_shell="setpriv --pdeathsig TERM \"\$0\" --role=server"
 run_under_shell="$run_under_shell -c $TMP/server.json --verbose"
-spawn server parent sh -c "$run_under_shell >$TMP/server.log 2>&1 & wait" \
+: >"$TMP/server.log" # the wait below must not see the last server's line
+spawn server parent sh -c "$run_under_shell >>$TMP/server.log 2>&1 & wait" \
 	"$TETHER"
 need "under a parent: it runs as $user" wait_for server \
 	"grep -q 'running as user $user' $TMP/server.log"
