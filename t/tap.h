@@ -75,4 +75,20 @@ static inline int tap_done(void)
 	return tap_failed ? 1 : 0;
 }
 
+/* A file's text (at most 64 KiB), in a buffer the next call reuses; ""
+ * if it cannot be read */
+static inline const char *slurp(const char *path)
+{
+	static char slurp_buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(slurp_buf, 1, sizeof(slurp_buf) - 1, f);
+		fclose(f);
+	}
+	slurp_buf[n] = '\0';
+	return slurp_buf;
+}
+
 #endif

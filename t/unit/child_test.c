@@ -40,21 +40,6 @@ static void on_exit_cb(struct child *c, const char *h, void *arg)
 	ev_loop_stop(loop);
 }
 
-/* Everything logged so far (static buffer) */
-static const char *logged(void)
-{
-	static char buf[65536];
-	FILE *f = fopen(logpath, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Run sh -c @script as a child named "t"; wait for its exit */
 static struct child *run_sh(const char *script)
 {
@@ -79,19 +64,19 @@ static void output_and_exit(void)
 	ok(c != NULL, "sh starts");
 	is(exits, 1, "its exit is reported once");
 	is_str(how, "exited with status 3", "with its status");
-	has_str(logged(), "info: t: one\n", "standard output is logged");
-	has_str(logged(), "info: t: three\n", "standard error too");
-	has_str(logged(), "info: t: two?[31m?x\n",
+	has_str(slurp(logpath), "info: t: one\n", "standard output is logged");
+	has_str(slurp(logpath), "info: t: three\n", "standard error too");
+	has_str(slurp(logpath), "info: t: two?[31m?x\n",
 		"control characters are replaced");
-	has_str(logged(), "info: t: no newline\n",
+	has_str(slurp(logpath), "info: t: no newline\n",
 		"a last line without newline is logged");
 	child_stop(c);
 
 	snprintf(script, sizeof(script), "printf '%%0500d\\n' 7");
 	c = run_sh(script);
-	has_str(logged(), "t: 0000000000", "a long line is logged");
-	has_str(logged(), "00 [cut]\n", "  cut, and says so");
-	ok(!strstr(logged(), "0007\n"), "  and its rest is no new line");
+	has_str(slurp(logpath), "t: 0000000000", "a long line is logged");
+	has_str(slurp(logpath), "00 [cut]\n", "  cut, and says so");
+	ok(!strstr(slurp(logpath), "0007\n"), "  and its rest is no new line");
 	child_stop(c);
 
 	c = run_sh("kill -USR1 $$");
@@ -106,7 +91,7 @@ static void cannot_run(void)
 
 	ok(!child_start(loop, "t", argv, on_exit_cb, NULL),
 	   "a program that is not there is refused");
-	has_str(logged(),
+	has_str(slurp(logpath),
 		"error: t: cannot run /nonexistent/dnsmasq: No such file or "
 		"directory",
 		"  with the reason");
@@ -124,12 +109,12 @@ static void clean_slate(void)
 	c = run_sh("ls /proc/$$/fd | tr '\\n' ' ' | sed 's/^/fds: /'; echo; "
 		   "grep SigIgn /proc/$$/status; "
 		   "echo pgrp $(($(cut -d' ' -f5 /proc/$$/stat) - $$))");
-	ok(!strstr(logged(), " 50 "), "fd 50 is closed in the child");
-	has_str(logged(), "t: fds: 0 1 2 ", "it has stdin, stdout, stderr");
-	ign = strstr(logged(), "t: SigIgn:?");
+	ok(!strstr(slurp(logpath), " 50 "), "fd 50 is closed in the child");
+	has_str(slurp(logpath), "t: fds: 0 1 2 ", "it has stdin, stdout, stderr");
+	ign = strstr(slurp(logpath), "t: SigIgn:?");
 	ok(ign && !(strtoull(ign + 11, NULL, 16) & 1ull << (SIGPIPE - 1)),
 	   "it does not ignore SIGPIPE, which is ignored here");
-	has_str(logged(), "t: pgrp 0\n", "it leads its own process group");
+	has_str(slurp(logpath), "t: pgrp 0\n", "it leads its own process group");
 	snprintf(line, sizeof(line), "%s", how);
 	is_str(line, "exited with status 0", "it exits 0");
 	child_stop(c);
@@ -148,16 +133,16 @@ static void stops(void)
 	ok(c != NULL, "sleep starts");
 	run_for(100);
 	child_stop(c);
-	has_str(logged(), "info: t: stopped\n", "child_stop() ends it");
+	has_str(slurp(logpath), "info: t: stopped\n", "child_stop() ends it");
 	is(exits, 0, "  which is no exit by itself");
 
 	c = child_start(loop, "t", stubborn, on_exit_cb, NULL);
 	ok(c != NULL, "a sleep that ignores SIGTERM starts");
 	run_for(300); /* until sh has set the trap and exec'd */
 	child_stop(c);
-	has_str(logged(), "t: no exit 5 s after SIGTERM: SIGKILL",
+	has_str(slurp(logpath), "t: no exit 5 s after SIGTERM: SIGKILL",
 		"child_stop() kills one that ignores SIGTERM");
-	has_str(logged(), "t: was killed by signal 9", "  and says so");
+	has_str(slurp(logpath), "t: was killed by signal 9", "  and says so");
 	is(exits, 0, "  which is no exit by itself");
 }
 

@@ -17,30 +17,10 @@
 #include "log.h"
 #include "netcfg_state.h"
 
+#include "state_lines.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/netcfg_state_test.XXXXXX";
-
-static void round_trip(const char *line)
-{
-	struct netcfg_state_rec r;
-	char why[128] = "", back[256];
-
-	is(netcfg_state_parse_line(line, &r, NULL, why, sizeof(why)), 1,
-	   "'%s' is a record %s", line, why);
-	ok(!netcfg_state_format(&r, back, sizeof(back)) && !strcmp(back, line),
-	   "'%s' formats back the same (got '%s')", line, back);
-}
-
-static void refused(const char *line, const char *reason)
-{
-	struct netcfg_state_rec r;
-	char why[128] = "";
-
-	is(netcfg_state_parse_line(line, &r, NULL, why, sizeof(why)), -1,
-	   "'%.40s' is refused", line);
-	has_str(why, reason, "  because it %s", reason);
-}
 
 static void lines(void)
 {
@@ -172,20 +152,6 @@ static void do_read(void *arg)
 	struct read_args *a = arg;
 
 	a->ret = netcfg_state_read(a->path, &a->sf);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
 }
 
 static void files(void)

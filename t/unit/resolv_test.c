@@ -23,6 +23,7 @@
 #include "resolv.h"
 #include "runcmd.h"
 
+#include "state_lines.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/resolv_test.XXXXXX";
@@ -91,27 +92,6 @@ static void texts(void)
 	ok(!resolv_is_ours("nameserver 203.0.113.2\n", 23),
 	   "another file is not ours");
 	is(resolv_text(a, text, 40), -1, "a buffer too small is an error");
-}
-
-static void round_trip(const char *line)
-{
-	struct netcfg_state_rec r;
-	char why[128] = "", back[256];
-
-	is(netcfg_state_parse_line(line, &r, NULL, why, sizeof(why)), 1,
-	   "'%s' is a record %s", line, why);
-	ok(!netcfg_state_format(&r, back, sizeof(back)) && !strcmp(back, line),
-	   "'%s' formats back the same (got '%s')", line, back);
-}
-
-static void refused(const char *line, const char *reason)
-{
-	struct netcfg_state_rec r;
-	char why[128] = "";
-
-	is(netcfg_state_parse_line(line, &r, NULL, why, sizeof(why)), -1,
-	   "'%.50s' is refused", line);
-	has_str(why, reason, "  because of %s", reason);
 }
 
 static void state_lines(void)
