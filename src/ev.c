@@ -25,6 +25,7 @@ struct ev_loop {
 	} sigcb[MAX_SIGNALS];
 	int nsig;
 	const char *stop_who; /* ev_stop_on_signals() */
+	bool stopping;	      /* and one of them came */
 };
 
 struct ev_timer {
@@ -197,6 +198,10 @@ static void on_stop_signal(int signum, void *arg)
 	struct ev_loop *l = arg;
 
 	stop_signals_mask(SIG_BLOCK);
+	/* two that came before the block are both in libuv's pipe */
+	if (l->stopping)
+		return;
+	l->stopping = true;
 	log_info("%s: %s, stopping", l->stop_who, strsignal(signum));
 	ev_loop_stop(l);
 }

@@ -80,4 +80,27 @@ expect_err "not a base64 private key" "pubkey says why"
 run sh -c '"$1" pubkey </dev/null' _ "$TETHER"
 expect_rc 1 "pubkey with nothing on stdin exits 1"
 
+# Two SIGTERMs at once (timeout(1) and systemd signal the process, then its
+# group): one stop, exit 0, the second never kills it half-way through
+cat >"$TMP/relay.json" <<'EOF2'
+{ "client_url": "ws://127.0.0.1:9/websocket",
+  "server_url": "ws://127.0.0.1:9/websocket/" }
+EOF2
+for round in 1 2 3 4 5; do
+	"$TETHER" --role=relay -c "$TMP/relay.json" 2>"$TMP/relay.log" &
+	pid=$!
+	i=0
+	while ! grep -q "relay: piping" "$TMP/relay.log" && [ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM "$pid"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	ok "$rc" "two SIGTERMs at once, round $round: the relay exits 0"
+	[ "$(grep -c 'Terminated, stopping' "$TMP/relay.log")" -eq 1 ]
+	ok $? "  and stops once"
+done
+
 done_testing
