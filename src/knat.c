@@ -22,7 +22,18 @@
  * persistent: it vanishes with the process, route included, which makes
  * it a lock too: while it exists a server runs, and while none does, a
  * leftover table and state file are a crashed run's, for knat_cleanup()
- * or the next knat_open() to undo.
+ * or the next knat_open() to undo. A server that drops its privileges
+ * hands the undoing over to its root keeper (privsep.c), which has a copy
+ * of this state and runs knat_undo_host() when the server ends, however
+ * it ends; the server keeps CAP_NET_ADMIN for the changes it makes while
+ * it runs: quota sets, their rules, and conntrack entries.
+ *
+ * A reload (SIGHUP) changes the clients: one added, or whose quota
+ * changed, goes through knat_client() (the per-session arrays and the
+ * pool grow, a new quota value gets its sets and rule); one removed
+ * through knat_client_removed(), which deletes the flows the kernel still
+ * tracks from its pool address (ctnl.c), so that no reply of theirs ever
+ * reaches whoever holds the address next.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -31,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctnl.h"
 #include "knat.h"
 #include "knat_nft.h"
 #include "knat_pool.h"
@@ -39,6 +51,7 @@
 #include "nftcmd.h"
 #include "runstate.h"
 #include "tun.h"
+#include "u32set.h"
 
 #define PKT_MAX		 65536
 #define READS_PER_WAKEUP 64
@@ -85,9 +98,10 @@ struct knat {
 	struct nft_ctx *nft;
 	bool table;
 	struct knat_pool *pool;
-	uint32_t nsessions;
-	uint32_t *quota; /* per session: its flow quota */
-	uint32_t *inner; /* per session: its inner address */
+	uint32_t nsessions;    /* room in quota and inner */
+	uint32_t *quota;       /* per session: its flow quota */
+	uint32_t *inner;       /* per session: its inner address */
+	struct u32set quotas; /* the quotas with a set in the table */
 	knat_deliver_cb deliver;
 	void *arg;
 	uint64_t drops[KNAT_DROP__COUNT];
@@ -280,37 +294,24 @@ static int check_config(const struct conf_server *cf)
 	return -1;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Each session's quota, and the distinct ones for the table's sets */
 static int set_quotas(struct knat *k, const struct conf_server *cf,
 		      struct knat_nft_params *np)
 {
 	const struct conf_peer *peers = cf->clients.v;
-	uint32_t *q = calloc(k->nsessions + 1, sizeof(*q));
-	size_t n = 0;
 
 	k->quota = calloc(k->nsessions + 1, sizeof(*k->quota));
-	if (!q || !k->quota) {
-		free(q);
+	if (!k->quota)
 		return -1;
+	for (uint32_t i = 0; i < k->nsessions; i++) {
+		k->quota[i] = (uint32_t)(peers[i].max_mappings
+						 ? peers[i].max_mappings
+						 : cf->nat_mappings_per_client);
+		if (u32set_add(&k->quotas, k->quota[i]) < 0)
+			return -1;
 	}
-	for (uint32_t i = 0; i < k->nsessions; i++)
-		k->quota[i] = q[i] =
-			(uint32_t)(peers[i].max_mappings
-					   ? peers[i].max_mappings
-					   : cf->nat_mappings_per_client);
-	qsort(q, k->nsessions, sizeof(*q), cmp_u32);
-	for (uint32_t i = 0; i < k->nsessions; i++)
-		if (!n || q[n - 1] != q[i])
-			q[n++] = q[i];
-	np->quotas = q;
-	np->nquotas = n;
+	np->quotas = k->quotas.v;
+	np->nquotas = k->quotas.n;
 	return 0;
 }
 
@@ -399,7 +400,6 @@ struct knat *knat_open(struct ev_loop *l, const struct conf_server *cf,
 	k->table = true;
 	if (configure_host(k, cf) || ev_io_start(k->io, EV_READ))
 		goto err;
-	free((void *)np.quotas);
 	log_info("knat: clients' packets go through %s as %u addresses of "
 		 "%s, NATed by the kernel (nftables table " KNAT_TABLE ")",
 		 KNAT_TUN, knat_pool_size(k->pool),
@@ -408,7 +408,6 @@ struct knat *knat_open(struct ev_loop *l, const struct conf_server *cf,
 err:
 	if (k && !k->pool && why)
 		log_error("knat: nat.pool %s", why);
-	free((void *)np.quotas);
 	knat_close(k);
 	return NULL;
 }
@@ -422,12 +421,7 @@ void knat_close(struct knat *k)
 	if (!k)
 		return;
 	ev_io_free(k->io);
-	if (netcfg_undo(k->nc))
-		log_error("knat: could not undo everything (see above); "
-			  "tether --role=server --cleanup retries");
-	if (k->table && knat_nft_delete(k->nft) < 0)
-		log_error("knat: the nftables table " KNAT_TABLE " stays; "
-			  "tether --role=server --cleanup retries");
+	knat_undo_host(k);
 	netcfg_close(k->nc);
 	if (k->nft)
 		nft_ctx_free(k->nft);
@@ -435,6 +429,7 @@ void knat_close(struct knat *k)
 	knat_pool_free(k->pool);
 	free(k->quota);
 	free(k->inner);
+	u32set_free(&k->quotas);
 	free(k);
 }
 
@@ -467,4 +462,135 @@ int knat_cleanup(void)
 	if (nft)
 		nft_ctx_free(nft);
 	return ret;
+}
+
+/**
+ * knat_undo_host() - undo the changes to the host: sysctls, the TUN's
+ * link and route, the table
+ * @k:	kernel-NAT mode, or NULL
+ *
+ * Called by knat_close(), or by the keeper (privsep.c) with its copy of
+ * the server's @k, once the server is gone or about to be.
+ */
+void knat_undo_host(struct knat *k)
+{
+	if (!k)
+		return;
+	if (netcfg_undo(k->nc))
+		log_error("knat: could not undo everything (see above); "
+			  "tether --role=server --cleanup retries");
+	if (k->table && knat_nft_delete(k->nft) < 0)
+		log_error("knat: the nftables table " KNAT_TABLE " stays; "
+			  "tether --role=server --cleanup retries");
+	k->table = false;
+}
+
+/**
+ * knat_hand_over() - leave undoing the host changes to the keeper
+ * @k:	kernel-NAT mode, or NULL
+ *
+ * For the server once its keeper, which has a copy of @k, holds them:
+ * knat_close() then undoes nothing.
+ */
+void knat_hand_over(struct knat *k)
+{
+	if (!k)
+		return;
+	netcfg_close(k->nc);
+	k->nc = NULL;
+	k->table = false;
+}
+
+/* Room for session @id in the per-session arrays and the pool */
+static int grow_sessions(struct knat *k, uint32_t id)
+{
+	uint32_t n = k->nsessions ? k->nsessions : 8;
+	uint32_t *q, *in;
+
+	if (id < k->nsessions)
+		return 0;
+	while (n <= id)
+		n *= 2;
+	q = realloc(k->quota, n * sizeof(*q));
+	if (q)
+		k->quota = q;
+	in = realloc(k->inner, n * sizeof(*in));
+	if (in)
+		k->inner = in;
+	if (!q || !in || knat_pool_grow(k->pool, n))
+		return -1;
+	memset(q + k->nsessions, 0, (n - k->nsessions) * sizeof(*q));
+	memset(in + k->nsessions, 0, (n - k->nsessions) * sizeof(*in));
+	k->nsessions = n;
+	return 0;
+}
+
+/* The table's sets and rule for @quota, made if it has none yet */
+static int quota_known(struct knat *k, uint32_t quota)
+{
+	int added = u32set_add(&k->quotas, quota);
+
+	if (added < 0) {
+		log_error("knat: out of memory");
+		return -1;
+	}
+	if (added && knat_nft_quota(k->nft, KNAT_TUN, quota)) {
+		u32set_del(&k->quotas, quota);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * knat_client() - serve client @id with flow quota @quota: a reload added
+ * it, or changed its quota
+ * @k:		kernel-NAT mode
+ * @id:		the client's session id
+ * @quota:	its flow quota
+ *
+ * A session that holds a pool address moves to the new quota's set: the
+ * flows it has already are not counted there, only those it starts from
+ * now on.
+ *
+ * Return: 0, or -1 (logged): an added client must then not be served
+ */
+int knat_client(struct knat *k, uint32_t id, uint32_t quota)
+{
+	uint32_t old, a;
+
+	if (grow_sessions(k, id)) {
+		log_error("knat: out of memory");
+		return -1;
+	}
+	if (quota_known(k, quota))
+		return -1;
+	old = k->quota[id];
+	a = knat_pool_addr(k->pool, id);
+	if (a && old != quota) {
+		if (knat_nft_member(k->nft, quota, a, 1))
+			return -1;
+		knat_nft_member(k->nft, old, a, 0);
+	}
+	k->quota[id] = quota;
+	return 0;
+}
+
+/**
+ * knat_client_removed() - client @id is no longer served: its flows go
+ * @k:	kernel-NAT mode
+ * @id:	the client's session id
+ *
+ * Its session, if it still has one, ends; the conntrack entries of the
+ * pool address it held last are deleted (unless another session holds
+ * that address by now), so the address passes on without them.
+ *
+ * Return: how many flows were deleted, or -1 (logged)
+ */
+long knat_client_removed(struct knat *k, uint32_t id)
+{
+	uint32_t a;
+
+	knat_session_gone(k, id);
+	a = knat_pool_forget(k->pool, id);
+	return a ? ctnl_delete_from(a) : 0;
 }

@@ -47,7 +47,11 @@ struct knat *knat_open(struct ev_loop *l, const struct conf_server *cf,
 enum knat_verdict knat_outbound(struct knat *k, uint32_t session,
 				struct pkt *p);
 void knat_session_gone(struct knat *k, uint32_t session);
+int knat_client(struct knat *k, uint32_t id, uint32_t quota);
+long knat_client_removed(struct knat *k, uint32_t id);
 void knat_log_counters(const struct knat *k);
+void knat_hand_over(struct knat *k);
+void knat_undo_host(struct knat *k);
 void knat_close(struct knat *k);
 int knat_cleanup(void);
 

@@ -23,7 +23,10 @@
  *  - input (filter): nothing from the TUN reaches the server itself.
  *
  * The table is made in one transaction with "create", which fails if it
- * exists; the caller removes a leftover of a crashed run first.
+ * exists; the caller removes a leftover of a crashed run first. A quota
+ * value that a reload brings gets its sets and rule in a transaction of
+ * their own (knat_nft_quota()); sets of quotas no client has any more
+ * stay, empty, until the table goes.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -36,7 +39,7 @@
 #define WHO "knat"
 #define T   KNAT_TABLE
 
-static void quota_rule(FILE *f, const struct knat_nft_params *p, uint32_t q)
+static void quota_rule(FILE *f, const char *tun, uint32_t q)
 {
 	fprintf(f,
 		"add set " T " q%u { type ipv4_addr; }\n"
@@ -46,7 +49,7 @@ static void quota_rule(FILE *f, const struct knat_nft_params *p, uint32_t q)
 		"ip saddr @q%u add @n%u { ip saddr ct count over %u } "
 		"reject with icmp type admin-prohibited "
 		"comment \"flow quota %u\"\n",
-		q, q, p->tun, q, q, q, q);
+		q, q, tun, q, q, q, q);
 }
 
 /* The whole table as nft(8) commands; NULL if out of memory */
@@ -83,7 +86,7 @@ static char *table_cmds(const struct knat_nft_params *p)
 		"ct state != { established, related } drop\n",
 		p->tun, p->egress, p->tun, pool, p->tun, p->tun, p->tun);
 	for (size_t i = 0; i < p->nquotas; i++)
-		quota_rule(f, p, p->quotas[i]);
+		quota_rule(f, p->tun, p->quotas[i]);
 	fprintf(f,
 		"add chain " T " input { type filter hook input "
 		"priority filter; policy accept; }\n"
@@ -132,6 +135,34 @@ int knat_nft_delete(struct nft_ctx *nft)
 	if (nftcmd_run(nft, WHO, "deleting table " T, "delete table " T, NULL))
 		return -1;
 	return 1;
+}
+
+/**
+ * knat_nft_quota() - add a flow quota's sets and rule to the table
+ * @nft:	libnftables context
+ * @tun:	the server's TUN device
+ * @quota:	a quota the table has no set for yet
+ *
+ * Return: 0, or -1 (logged)
+ */
+int knat_nft_quota(struct nft_ctx *nft, const char *tun, uint32_t quota)
+{
+	char *buf = NULL, what[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	if (f)
+		quota_rule(f, tun, quota);
+	if (!f || fclose(f)) {
+		free(buf);
+		log_error(WHO ": out of memory");
+		return -1;
+	}
+	snprintf(what, sizeof(what), "adding flow quota %u", quota);
+	ret = nftcmd_run(nft, WHO, what, buf, NULL);
+	free(buf);
+	return ret;
 }
 
 /**

@@ -35,6 +35,7 @@ struct knat_nft_params {
 
 int knat_nft_create(struct nft_ctx *nft, const struct knat_nft_params *p);
 int knat_nft_delete(struct nft_ctx *nft);
+int knat_nft_quota(struct nft_ctx *nft, const char *tun, uint32_t quota);
 int knat_nft_member(struct nft_ctx *nft, uint32_t quota, uint32_t addr,
 		    int add);
 

@@ -13,7 +13,11 @@
  * size take the free address given back longest ago: free addresses wait
  * in a FIFO list (doubly linked, so one can leave from the middle).
  * Lookups both ways are array indexing: session to address for packets
- * going out, address to session for packets coming back.
+ * going out, address to session for packets coming back. The address a
+ * session held last is remembered after it ends, so that when its client
+ * is removed (a reload) the flows the kernel still tracks for it can be
+ * deleted before the address passes on; a reload that adds clients grows
+ * the per-session arrays (knat_pool_grow()).
  *
  * The rewrites change the client's inner address to its pool address in
  * the source of outbound packets (and in the destination of the packet an
@@ -24,6 +28,7 @@
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "knat_pool.h"
 
@@ -32,6 +37,7 @@ struct knat_pool {
 	uint32_t size;	/* usable addresses */
 	uint32_t nsessions;
 	uint32_t *addr_of; /* session -> address index + 1, 0: none */
+	uint32_t *last;	   /* session -> index + 1 of the last one held */
 	uint32_t *owner;   /* address index -> session + 1, 0: free */
 	uint32_t *next;	   /* free list, oldest first; @size ends it */
 	uint32_t *prev;
@@ -94,10 +100,11 @@ struct knat_pool *knat_pool_new(const struct prefix *pool, uint32_t nsessions,
 	p->size = span > KNAT_POOL_MAX ? KNAT_POOL_MAX : (uint32_t)span;
 	p->nsessions = nsessions;
 	p->addr_of = calloc(nsessions ? nsessions : 1, sizeof(*p->addr_of));
+	p->last = calloc(nsessions ? nsessions : 1, sizeof(*p->last));
 	p->owner = calloc(p->size, sizeof(*p->owner));
 	p->next = calloc(p->size, sizeof(*p->next));
 	p->prev = calloc(p->size, sizeof(*p->prev));
-	if (!p->addr_of || !p->owner || !p->next || !p->prev) {
+	if (!p->addr_of || !p->last || !p->owner || !p->next || !p->prev) {
 		knat_pool_free(p);
 		return NULL;
 	}
@@ -156,7 +163,7 @@ uint32_t knat_pool_take(struct knat_pool *p, uint32_t session)
 	index = session < p->size && !p->owner[session] ? session : p->head;
 	list_remove(p, index);
 	p->owner[index] = session + 1;
-	p->addr_of[session] = index + 1;
+	p->addr_of[session] = p->last[session] = index + 1;
 	return addr_at(p, index);
 }
 
@@ -184,6 +191,61 @@ uint32_t knat_pool_release(struct knat_pool *p, uint32_t session)
 }
 
 /**
+ * knat_pool_forget() - a session that will not come back (its client was
+ * removed): its address is given back, and the one whose flows are its
+ * @p:		the pool
+ * @session:	the session
+ *
+ * The address it held last, now or before it ended, carries the kernel's
+ * flows of its client until they are deleted, unless another session
+ * holds it by now (whose flows they then are too).
+ *
+ * Return: that address (network order), 0 if none
+ */
+uint32_t knat_pool_forget(struct knat_pool *p, uint32_t session)
+{
+	uint32_t index;
+
+	if (session >= p->nsessions || !p->last[session])
+		return 0;
+	knat_pool_release(p, session);
+	index = p->last[session] - 1;
+	p->last[session] = 0;
+	return p->owner[index] ? 0 : addr_at(p, index);
+}
+
+/* Grow @a from @n to @want zeroed entries. Return: 0, or -1 */
+static int grow_array(uint32_t **a, uint32_t n, uint32_t want)
+{
+	uint32_t *v = realloc(*a, want * sizeof(*v));
+
+	if (!v)
+		return -1;
+	memset(v + n, 0, (want - n) * sizeof(*v));
+	*a = v;
+	return 0;
+}
+
+/**
+ * knat_pool_grow() - room for sessions 0..@nsessions-1 (a reload added
+ * clients)
+ * @p:		the pool
+ * @nsessions:	how many sessions there can be now; fewer changes nothing
+ *
+ * Return: 0, or -1 if out of memory (the pool is unchanged)
+ */
+int knat_pool_grow(struct knat_pool *p, uint32_t nsessions)
+{
+	if (nsessions <= p->nsessions)
+		return 0;
+	if (grow_array(&p->addr_of, p->nsessions, nsessions) ||
+	    grow_array(&p->last, p->nsessions, nsessions))
+		return -1;
+	p->nsessions = nsessions;
+	return 0;
+}
+
+/**
  * knat_pool_owner() - the session holding an address
  * @p:		the pool
  * @addr:	the address, network order
@@ -207,6 +269,7 @@ void knat_pool_free(struct knat_pool *p)
 	if (!p)
 		return;
 	free(p->addr_of);
+	free(p->last);
 	free(p->owner);
 	free(p->next);
 	free(p->prev);

@@ -28,6 +28,8 @@ uint32_t knat_pool_used(const struct knat_pool *p);
 uint32_t knat_pool_addr(const struct knat_pool *p, uint32_t session);
 uint32_t knat_pool_take(struct knat_pool *p, uint32_t session);
 uint32_t knat_pool_release(struct knat_pool *p, uint32_t session);
+uint32_t knat_pool_forget(struct knat_pool *p, uint32_t session);
+int knat_pool_grow(struct knat_pool *p, uint32_t nsessions);
 int knat_pool_owner(const struct knat_pool *p, uint32_t addr,
 		    uint32_t *session);
 void knat_pool_free(struct knat_pool *p);

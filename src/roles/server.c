@@ -27,9 +27,15 @@
  * unprivileged user (privdrop.c); a keeper process (privsep.c) stays root
  * to undo the host changes at the end and to open the config for a reload
  * (SIGHUP, server_clients.c), which takes the new list of clients.
- * Kernel-NAT mode keeps root's privileges and its list of clients for
- * now: it changes nftables sets per client while it runs and sizes its
- * tables by the clients it started with.
+ * Kernel-NAT mode keeps one capability, CAP_NET_ADMIN, for what it
+ * changes while it runs: a pool address into its quota's nftables set on
+ * a session's first packet and out at its end, a new quota's set and rule
+ * and a removed client's conntrack entries on a reload. Those changes are
+ * many, small and in the packet path; sending each to the keeper would
+ * add a process switch to a session's first packet and a request format
+ * to validate for each kind, to keep from the server what CAP_NET_ADMIN
+ * in its own network namespace gives. Its host changes at start (table,
+ * sysctls, TUN) are the keeper's to undo, as hostguard's are.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -662,6 +669,7 @@ static int start_egress(struct server *s)
 	if (cf->nat_mode == CONF_NAT_KERNEL) {
 		s->knat = knat_open(s->loop, cf, s->egress_if, s->ext_addr,
 				    from_kernel, s);
+		s->clients.knat = s->knat;
 		return s->policy && s->knat ? 0 : -1;
 	}
 	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
@@ -677,6 +685,7 @@ static void keeper_undo(void *arg)
 	struct server *s = arg;
 
 	hostguard_remove(s->guard);
+	knat_undo_host(s->knat);
 }
 
 /* The user to become, looked up before anything changes */
@@ -701,17 +710,15 @@ static int drop_privileges(struct server *s)
 {
 	if (!s->user.uid)
 		return 0;
-	if (s->knat) {
-		log_info("server: kernel-NAT mode keeps root's privileges");
-		return 0;
-	}
 	s->clients.keeper = privsep_start(s->clients.base->path, keeper_undo,
 					  s);
 	if (!s->clients.keeper)
 		return -1;
 	hostguard_forget(s->guard);
 	s->guard = NULL;
-	return privdrop(&s->user, 0, "server");
+	knat_hand_over(s->knat);
+	return privdrop(&s->user, s->knat ? 1ull << CAP_NET_ADMIN : 0,
+			"server");
 }
 
 static void on_hup(int signum, void *arg)
@@ -719,11 +726,7 @@ static void on_hup(int signum, void *arg)
 	struct server *s = arg;
 
 	(void)signum;
-	if (s->knat)
-		log_warnx("server: SIGHUP: kernel-NAT mode takes a new list "
-			  "of clients on a restart only; nothing changed");
-	else
-		server_clients_reload(&s->clients);
+	server_clients_reload(&s->clients);
 }
 
 /* SIGHUP waits (blocked) until the loop takes it */

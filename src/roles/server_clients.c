@@ -5,8 +5,9 @@
  * when the server runs unprivileged: the file is root's) and takes only
  * its "clients": the clientset matches the new list to the old by key.
  * A client no longer listed loses its session, its path and its NAT
- * mappings at once; a new one can handshake from now on; one in both
- * lists keeps its session untouched, with its new name and mapping quota.
+ * mappings (in kernel-NAT mode: the kernel's flows from its pool address)
+ * at once; a new one can handshake from now on; one in both lists keeps
+ * its session untouched, with its new name and mapping quota.
  * A changed address cannot be given to a running session, so that
  * client's session is closed and the next one gets the new address.
  * Every other key needs a restart: a change to one is named in the log
@@ -18,15 +19,25 @@
 #include <stdlib.h>
 
 #include "conf_diff.h"
+#include "knat.h"
 #include "log.h"
 #include "privsep.h"
 #include "server_clients.h"
+
+/* The mapping quota of client @p */
+static int64_t quota_of(const struct server_clients *sc,
+			const struct conf_peer *p)
+{
+	return p->max_mappings ? p->max_mappings
+			       : sc->base->server.nat_mappings_per_client;
+}
 
 /* Give client @p, id @id, a mapping quota of its own */
 static void set_quota(struct server_clients *sc, uint32_t id,
 		      const struct conf_peer *p, int64_t quota)
 {
-	if (nat_session_set_quota(sc->nat, id, (uint32_t)quota))
+	if (sc->knat ? knat_client(sc->knat, id, (uint32_t)quota)
+		     : nat_session_set_quota(sc->nat, id, (uint32_t)quota))
 		log_warnx("server: client %s: no room for its own mapping "
 			  "quota",
 			  p->name);
@@ -59,14 +70,22 @@ static int add_peer(struct server_clients *sc, uint32_t id,
 static void on_remove(uint32_t id, const struct conf_peer *old, void *arg)
 {
 	struct server_clients *sc = arg;
-	uint32_t maps = nat_session_count(sc->nat, id);
+	long n = sc->knat ? 0 : nat_session_count(sc->nat, id);
+	const char *what = sc->knat ? "flow" : "mapping";
 
 	tunnel_server_remove(sc->tunnel, id);
-	/* gone() did this if it had a session; a quota of its own stays */
-	nat_session_remove(sc->nat, id, ev_now(sc->loop));
-	log_info("server: SIGHUP: client %s removed: session closed, %u "
-		 "mapping%s freed",
-		 old->name, maps, maps == 1 ? "" : "s");
+	if (sc->knat)
+		n = knat_client_removed(sc->knat, id);
+	else /* gone() did this if it had a session; a quota stays */
+		nat_session_remove(sc->nat, id, ev_now(sc->loop));
+	if (n < 0)
+		log_error("server: SIGHUP: client %s removed: session closed; "
+			  "its flows could not be deleted (see above)",
+			  old->name);
+	else
+		log_info("server: SIGHUP: client %s removed: session closed, "
+			 "%ld %s%s freed",
+			 old->name, n, what, n == 1 ? "" : "s");
 }
 
 static bool same_address(const struct prefix *a, const struct prefix *b)
@@ -97,10 +116,7 @@ static void on_keep(uint32_t id, const struct conf_peer *old,
 			  old->name, p->name);
 	}
 	if (old->max_mappings != p->max_mappings)
-		set_quota(sc, id, p,
-			  p->max_mappings
-				  ? p->max_mappings
-				  : sc->base->server.nat_mappings_per_client);
+		set_quota(sc, id, p, quota_of(sc, p));
 	if (sc->setup(id, old, p, sc->arg))
 		log_error("server: SIGHUP: client %s: out of memory for its "
 			  "new settings",
@@ -111,6 +127,9 @@ static int on_add(uint32_t id, const struct conf_peer *p, void *arg)
 {
 	struct server_clients *sc = arg;
 
+	/* kernel-NAT mode makes room for it, and its quota's set */
+	if (sc->knat && knat_client(sc->knat, id, (uint32_t)quota_of(sc, p)))
+		return -1;
 	if (add_peer(sc, id, p))
 		return -1;
 	if (sc->setup(id, NULL, p, sc->arg)) {
@@ -118,7 +137,7 @@ static int on_add(uint32_t id, const struct conf_peer *p, void *arg)
 		tunnel_server_remove(sc->tunnel, id);
 		return -1;
 	}
-	if (p->max_mappings)
+	if (!sc->knat && p->max_mappings)
 		set_quota(sc, id, p, p->max_mappings);
 	log_info("server: SIGHUP: client %s added", p->name);
 	return 0;

@@ -9,6 +9,7 @@
 #include "nat.h"
 #include "tunnel.h"
 
+struct knat;
 struct privsep;
 
 struct server_clients {
@@ -18,6 +19,7 @@ struct server_clients {
 	struct ev_loop *loop;
 	struct tunnel_server *tunnel; /* what a change is applied to */
 	struct nat *nat;
+	struct knat *knat; /* kernel-NAT mode instead of nat */
 	struct privsep *keeper; /* opens the file; NULL: open it here */
 	/* the rest of what the server keeps per client, for a client a
 	 * reload adds (@old NULL) or keeps: -1 leaves an added one out */

@@ -3,7 +3,9 @@
  *
  * The pool: its size for each kind of prefix, one address per session,
  * its own when free, else oldest-freed first, lookups both ways,
- * exhaustion, and a long random run against a simple model. The rewrites: TCP,
+ * exhaustion, growing for a reload's new sessions and forgetting a removed
+ * one (the address whose flows are its), and a long random run against a
+ * simple model. The rewrites: TCP,
  * UDP and ICMP echo out to the pool address and back, ICMP errors both ways
  * with the quoted packet rewritten too; every checksum is verified by
  * pktgen.h's byte-by-byte sums, which share no code with src/csum.c.
@@ -116,6 +118,45 @@ static void test_sessions(void)
 	is(knat_pool_release(p, 9), 0, "and gives none back");
 	is(knat_pool_release(p, 0), A(10, 78, 0, 1), "session 0 ends");
 	is(knat_pool_take(p, 4), A(10, 78, 0, 1), "session 4 gets its address");
+	knat_pool_free(p);
+}
+
+/* A reload: sessions added beyond the first size, one removed */
+static void test_reload(void)
+{
+	struct prefix pool = pfx("10.78.0.0/29"); /* .1 to .6 */
+	struct knat_pool *p;
+	const char *why;
+	uint32_t s = 99;
+
+	p = knat_pool_new(&pool, 2, &why);
+	is(knat_pool_take(p, 1), A(10, 78, 0, 2), "session 1 takes .2");
+	is(knat_pool_take(p, 4), 0, "session 4 is out of range");
+	ok(!knat_pool_grow(p, 8), "grown to 8 sessions");
+	is(knat_pool_addr(p, 1), A(10, 78, 0, 2), "session 1 keeps .2");
+	is(knat_pool_addr(p, 4), 0, "session 4 holds nothing yet");
+	is(knat_pool_take(p, 4), A(10, 78, 0, 5), "then takes its own .5");
+	ok(!knat_pool_owner(p, A(10, 78, 0, 5), &s) && s == 4,
+	   ".5 belongs to session 4");
+	ok(!knat_pool_grow(p, 3), "growing to fewer changes nothing");
+	is(knat_pool_addr(p, 4), A(10, 78, 0, 5), "session 4 keeps .5");
+
+	is(knat_pool_forget(p, 4), A(10, 78, 0, 5),
+	   "session 4 removed while it holds .5: .5's flows are its");
+	ok(knat_pool_owner(p, A(10, 78, 0, 5), &s), ".5 is free");
+	is(knat_pool_forget(p, 4), 0, "forgotten twice: nothing");
+	is(knat_pool_release(p, 1), A(10, 78, 0, 2), "session 1 ends");
+	is(knat_pool_forget(p, 1), A(10, 78, 0, 2),
+	   "then is removed: .2, which it held last, is named");
+	is(knat_pool_forget(p, 0), 0, "a session that never sent: none");
+	is(knat_pool_take(p, 7), A(10, 78, 0, 1),
+	   "session 7 takes the head of the line, .1");
+	is(knat_pool_release(p, 7), A(10, 78, 0, 1), "and ends");
+	is(knat_pool_take(p, 0), A(10, 78, 0, 1), "session 0 takes its .1");
+	is(knat_pool_forget(p, 7), 0,
+	   "session 7 removed: .1 is session 0's now, not named");
+	is(knat_pool_addr(p, 0), A(10, 78, 0, 1), "session 0 keeps it");
+	is(knat_pool_forget(p, 99), 0, "out of range: none");
 	knat_pool_free(p);
 }
 
@@ -309,6 +350,7 @@ int main(void)
 {
 	test_sizes();
 	test_sessions();
+	test_reload();
 	test_random();
 	test_xlate_flows();
 	test_xlate_errors();
