@@ -14,8 +14,9 @@
 # keeper removes the nftables table and the reserved ports. With "user":
 # "root" the server keeps root and has no keeper; an unknown user is
 # refused before anything is changed. A parent-death signal (setpriv
-# --pdeathsig) still stops the unprivileged server. Kernel-NAT mode keeps
-# root, and refuses a SIGHUP, for now.
+# --pdeathsig) still stops the unprivileged server. In kernel-NAT mode the
+# server keeps CAP_NET_ADMIN only; its keeper undoes that mode's table,
+# sysctls and state file too.
 set -e
 . "$SRCDIR/t/e2e/lib.sh"
 
@@ -141,18 +142,97 @@ check "and has no keeper" [ -z "$(keeper)" ]
 check "SIGTERM: it exits 0" stop server
 left_as_before
 
-# (e) kernel-NAT mode keeps root for now, and refuses a SIGHUP
+# (e) kernel-NAT mode: the user too, with CAP_NET_ADMIN only (its quota
+# sets change as sessions come and go); its keeper undoes the table, the
+# sysctls and the state file however it ends, and --cleanup what a crash
+# of both left
 server_extra=""
 nat_mode=kernel
+state=/run/tether/server.$(stat -L -c %i "/run/netns/$(ns server)")
+
+# knat_state FILE - what kernel-NAT mode changes in the server's namespace
+knat_state() {
+	quietly server sh -c 'nft list tables; ip -o link show
+		ip -4 route show table all; sysctl net.ipv4.ip_forward \
+		net.netfilter.nf_conntrack_udp_timeout \
+		net.netfilter.nf_conntrack_udp_timeout_stream \
+		net.netfilter.nf_conntrack_icmp_timeout \
+		net.netfilter.nf_conntrack_tcp_timeout_established' >"$1" 2>&1
+	ls "$state" >>"$1" 2>&1 || true
+}
+
+# knat_as_before - the server's namespace is as $TMP/knat.before says
+knat_as_before() {
+	knat_state "$TMP/knat.now"
+	diff "$TMP/knat.before" "$TMP/knat.now" | sed 's/^/#   /' >&3 || true
+	cmp -s "$TMP/knat.before" "$TMP/knat.now"
+}
+
+# conntrack is a module: loaded first, so its sysctls are there before
+quietly server nft "add table ip e2e_ct; add chain ip e2e_ct c { type" \
+	"filter hook input priority 0; }; add rule ip e2e_ct c ct state" \
+	"established accept; delete table ip e2e_ct"
+knat_state "$TMP/knat.before"
+: >"$TMP/server.log"
 need "in kernel-NAT mode the server listens" start_server laptop1
-need "it says it keeps root" wait_for server \
-	"grep -q 'kernel-NAT mode keeps root' $TMP/server.log"
-check "its process runs as root" field "$(worker)" Uid "0 0 0 0"
-echo "# kill -HUP server" >&3
-kill -HUP "$(worker)"
-check "SIGHUP: refused, named" wait_for server \
-	"grep -q 'kernel-NAT mode takes a new list of clients on a restart only' $TMP/server.log"
-check "SIGTERM: it exits 0" stop server
+need "it runs as $user" wait_for server \
+	"grep -q 'running as user $user' $TMP/server.log"
+check "it says: with cap_net_admin" \
+	grep -q "running as user $user (uid $uid, gid $gid), capabilities: cap_net_admin\$" \
+	"$TMP/server.log"
+w=$(worker)
+check "its process runs as $user (uid $uid)" field "$w" Uid \
+	"$uid $uid $uid $uid"
+check "CapEff is CAP_NET_ADMIN only" field "$w" CapEff 0000000000001000
+check "CapPrm is CAP_NET_ADMIN only" field "$w" CapPrm 0000000000001000
+check "CapBnd is CAP_NET_ADMIN only" field "$w" CapBnd 0000000000001000
+check "NoNewPrivs is set" field "$w" NoNewPrivs 1
+k=$(keeper)
+check "its keeper runs as root" field "$k" Uid "0 0 0 0"
+check "the laptop's client exits 0 on SIGTERM" stop client-laptop
+start_client laptop laptop1 udp://198.51.100.1:8080 203.0.113.0/24
+need "its tunnel comes up again" tunnel_up laptop
+rm -f "$TMP/file.got"
+check "a download through the kernel's NAT works" \
+	laptop curl -sS -f -m 30 -o "$TMP/file.got" http://203.0.113.2/file.bin
+check "byte for byte" same "$TMP/www/file.bin" "$TMP/file.got"
+check "the unprivileged server put the session's pool address in its set" \
+	server nft list set ip tether_knat q8192
+expect_out "10.78.0.1" "10.78.0.1 is in the set"
+check "SIGTERM: the server exits 0" stop server
+check_not "its keeper is gone" alive "$k"
+check "nothing is left: table, sysctls, link, route, state file" \
+	knat_as_before
+
+need "(kernel-NAT mode) the server listens again" start_server laptop1
+need "it runs as $user" wait_for server \
+	"grep -q 'running as user $user' $TMP/server.log"
+k=$(keeper)
+crash server
+i=0
+while alive "$k" && [ "$i" -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_not "SIGKILL: the keeper ends too" alive "$k"
+check "the keeper said why it undid" \
+	grep -q "keeper: the server is gone; undoing" "$TMP/server.log"
+check "nothing is left once the keeper has run" knat_as_before
+
+need "(kernel-NAT mode) the server listens a third time" start_server laptop1
+need "it runs as $user" wait_for server \
+	"grep -q 'running as user $user' $TMP/server.log"
+w=$(worker)
+k=$(keeper)
+echo "# kill -KILL the keeper $k, then the server $w" >&3
+kill -KILL "$k"
+crash server
+check_not "both killed: the table is left" knat_as_before
+check_rc 0 "tether --role=server --cleanup exits 0" \
+	server "$TETHER" --role=server --cleanup
+expect_err "undoing what a previous run left: sysctl" \
+	"it says what it undid"
+check "nothing is left after --cleanup" knat_as_before
 nat_mode=""
 
 # (f) a user that does not exist: refused, nothing changed
