@@ -19,8 +19,9 @@
 #  (a) nat.port_range of one port, SIGINT: where Linux's mapping is not
 #      endpoint-independent (tether.json(5), KERNEL-NAT MODE)
 #  (b) SIGTERM: the run's changes, the flow quota, kernel throughput
-#  (c) SIGKILL, then tether --role=server --cleanup
-#  (d) SIGKILL, then the next start cleans up first; --cleanup is refused
+#  (c) SIGKILL of the server and of its keeper (which would undo it all,
+#      t/e2e/privdrop.sh), then tether --role=server --cleanup
+#  (d) the same, then the next start cleans up first; --cleanup is refused
 #      while it runs
 #  (e) the userspace NAT on the same path, for its throughput
 # The full picture with every address is in t/e2e/lib.sh.
@@ -97,6 +98,16 @@ as_it_was() {
 	diff "$TMP/server.before" "$TMP/server.now" | sed 's/^/#   /' >&3 ||
 		true
 	cmp -s "$TMP/server.before" "$TMP/server.now"
+}
+
+# crash_both - SIGKILL the server's keeper, then the server: nothing of
+# theirs is left to undo what the server changed
+crash_both() {
+	local _k
+	_k=$(pgrep -P "$(pgrep -P "$(pid_of server)" -x tether)" -x tether-keeper)
+	echo "# kill -KILL the server's keeper (pid $_k)" >&3
+	kill -KILL "$_k"
+	crash server
 }
 
 # sysctl_is KEY VALUE - a sysctl of the server's namespace has VALUE
@@ -197,12 +208,12 @@ check "(b) its log counts the packets through the kernel" \
 	grep -q "knat: [1-9][0-9]* packets into the kernel" "$TMP/server.log"
 check "(b) the server's namespace is as before" as_it_was
 
-# (c) SIGKILL leaves the table, the sysctls and the state file; --cleanup
-# removes them, and a second one has nothing to do
+# (c) SIGKILL of both leaves the table, the sysctls and the state file;
+# --cleanup removes them, and a second one has nothing to do
 need "(c) the server starts in kernel mode" server_up kernel 61000 65535
 need "(c) both tunnels come up" clients_up
 check "(c) a ping gets through" laptop ping -c 1 -W 5 203.0.113.2
-crash server
+crash_both
 check "(c) the state file outlives the server" test -e "$state"
 check_not "(c) so the namespace is not as before" as_it_was
 check_rc 0 "(c) tether --role=server --cleanup exits 0" \
@@ -215,9 +226,9 @@ check_rc 0 "(c) --cleanup again exits 0" \
 expect_err "nothing to clean up" "(c) it has nothing to clean up"
 check "(c) clients exit 0 on SIGTERM" clients_down
 
-# (d) SIGKILL, then the next start cleans up first and works
+# (d) SIGKILL of both, then the next start cleans up first and works
 need "(d) the server starts in kernel mode" server_up kernel 61000 65535
-crash server
+crash_both
 need "(d) the server starts again" server_up kernel 61000 65535
 check "(d) it undid what the killed one left" \
 	grep -q "undoing what a previous run left: sysctl" "$TMP/server.log"
