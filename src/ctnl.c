@@ -30,7 +30,7 @@
 #define TUPLE_MAX  256 /* bytes of an original tuple, nest included */
 #define BATCH_MAX  4096
 #define MAX_ROUNDS 64
-#define BUF_SIZE   16384 /* above what the kernel puts in one read */
+#define BUF_SIZE   16384 /* the kernel fills a dump's reads to this */
 
 struct tuple {
 	uint16_t len;

@@ -97,11 +97,11 @@ struct knat {
 	struct netcfg *nc;
 	struct nft_ctx *nft;
 	bool table;
+	struct u32set quotas; /* the flow quotas with a set in the table */
 	struct knat_pool *pool;
-	uint32_t nsessions;    /* room in quota and inner */
-	uint32_t *quota;       /* per session: its flow quota */
-	uint32_t *inner;       /* per session: its inner address */
-	struct u32set quotas; /* the quotas with a set in the table */
+	uint32_t nsessions;
+	uint32_t *quota; /* per session: its flow quota */
+	uint32_t *inner; /* per session: its inner address */
 	knat_deliver_cb deliver;
 	void *arg;
 	uint64_t drops[KNAT_DROP__COUNT];
