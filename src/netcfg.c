@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* netcfg.c - addresses, routes and link state over rtnetlink, and undoing them
  *
- * One NETLINK_ROUTE socket (libmnl) per struct netcfg, used synchronously:
- * each request carries NLM_F_ACK and we read until its ack, each dump until
- * NLMSG_DONE, skipping any reply with another sequence number (left over
- * from an earlier exchange). The kernel's errno, and its extended-ack text
- * when it gives one, is reported with what was being done.
+ * One NETLINK_ROUTE socket per struct netcfg, used synchronously (nlx.c).
+ * The kernel's errno, and its extended-ack text when it gives one, is
+ * reported with what was being done.
  *
  * Every change is appended to a list before it is made, and taken off
  * again if it fails; netcfg_undo() reverts the list from the end. Additions
@@ -16,7 +14,7 @@
  * (netcfg_set_state()), the list is written to it before each change and
  * after each undo, so netcfg_cleanup() in a later run can finish the job
  * after a crash (netcfg_state.c). Rules and sysctls are in netcfg_rule.c,
- * the resolver in netcfg_dns.c.
+ * the resolver in netcfg_dns.c, read-only lookups in netcfg_query.c.
  */
 #include <errno.h>
 #include <linux/if_addr.h>
@@ -27,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 
@@ -63,151 +60,12 @@ void netcfg_report(struct netcfg *nc, int err, const char *fmt, ...)
 	if (err == EEXIST)
 		log_info("netcfg: %s: %s (not ours: left alone)", what,
 			 strerror(err));
-	else if (*nc->ext)
-		log_warnx("netcfg: %s: %s (%s)", what, strerror(err), nc->ext);
+	else if (*nc->nlx.ext)
+		log_warnx("netcfg: %s: %s (%s)", what, strerror(err), nc->nlx.ext);
 	else
 		log_warnx("netcfg: %s: %s", what, strerror(err));
 	errno = err;
 }
-
-/* Keep the kernel's extended-ack message, if the error carries one */
-static void keep_ext_ack(struct netcfg *nc, const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	size_t off = sizeof(*e);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if (off > mnl_nlmsg_get_payload_len(nlh))
-		return;
-	mnl_attr_for_each(a, nlh, off) {
-		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG ||
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			continue;
-		snprintf(nc->ext, sizeof(nc->ext), "%s", mnl_attr_get_str(a));
-	}
-}
-
-struct exchange {
-	uint32_t seq;
-	reply_cb cb;
-	void *arg;
-	int err;		/* the kernel's errno for the request */
-	bool torn;		/* a dump changed while it was read */
-};
-
-/* Walk one datagram of replies. Return: true when the exchange is over */
-static bool walk(struct netcfg *nc, size_t len, struct exchange *x)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)nc->buf;
-	int left = (int)len;
-
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-		size_t plen = mnl_nlmsg_get_payload_len(nlh);
-
-		if (nlh->nlmsg_seq != x->seq || nlh->nlmsg_pid != nc->portid)
-			continue;	/* a stale reply */
-		switch (nlh->nlmsg_type) {
-		case NLMSG_ERROR:
-			if (plen < sizeof(*e)) {
-				x->err = EBADMSG;
-				return true;
-			}
-			x->err = e->error < 0 ? -e->error : 0;
-			if (x->err)
-				keep_ext_ack(nc, nlh);
-			return true;
-		case NLMSG_DONE:
-			/* newer kernels say why a dump stopped early */
-			if (plen >= sizeof(int) && e->error < 0)
-				x->err = -e->error;
-			return true;
-		case NLMSG_NOOP:
-		case NLMSG_OVERRUN:
-			break;
-		default:
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				x->torn = true;
-			if (x->cb)
-				x->cb(nlh, x->arg);
-		}
-	}
-	return false;
-}
-
-/**
- * netcfg_talk() - send the message built in nc->buf, read the replies
- * @nc:		the handle
- * @cb:		gets every data message, or NULL
- * @arg:	for @cb
- *
- * Return: 0, or -1 with the kernel's errno (EAGAIN: the dump was torn by a
- * concurrent change, try again)
- */
-int netcfg_talk(struct netcfg *nc, reply_cb cb, void *arg)
-{
-	struct nlmsghdr *nlh = (struct nlmsghdr *)nc->buf;
-	struct exchange x = { .seq = ++nc->seq, .cb = cb, .arg = arg };
-	ssize_t n;
-
-	nc->ext[0] = '\0';
-	nlh->nlmsg_seq = x.seq;
-	if (mnl_socket_sendto(nc->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	do {
-		n = mnl_socket_recvfrom(nc->nl, nc->buf, sizeof(nc->buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-	} while (n < 0 || !walk(nc, (size_t)n, &x));
-	if (!x.err && x.torn)
-		x.err = EAGAIN;
-	errno = x.err;
-	return x.err ? -1 : 0;
-}
-
-/**
- * netcfg_msg() - start a request in nc->buf
- * @nc:		the handle
- * @type:	RTM_NEWRULE, ...
- * @flags:	NLM_F_DUMP, or NLM_F_CREATE | NLM_F_EXCL, ... (NLM_F_ACK and
- *		NLM_F_REQUEST are added)
- *
- * Return: the message header, for its extra header and attributes
- */
-struct nlmsghdr *netcfg_msg(struct netcfg *nc, uint16_t type, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nc->buf);
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	/* every request is acked; a dump ends with NLMSG_DONE instead */
-	if (flags != NLM_F_DUMP)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	return nlh;
-}
-
-/* A dump of @type for @family; EAGAIN if it was torn: start afresh */
-static int dump(struct netcfg *nc, uint16_t type, uint8_t family,
-		size_t hdrlen, reply_cb cb, void *arg)
-{
-	struct nlmsghdr *nlh = netcfg_msg(nc, type, NLM_F_DUMP);
-	uint8_t *h = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-
-	/* ifinfomsg, ifaddrmsg and rtmsg all start with the family */
-	h[0] = family;
-	return netcfg_talk(nc, cb, arg);
-}
-
-/* Dumps torn by concurrent changes are tried again this often */
-#define DUMP_TRIES 3
 
 /**
  * netcfg_reserve() - make room for one more change in the list
@@ -303,117 +161,25 @@ static size_t addr_len(const struct addr *a)
 struct netcfg *netcfg_open(void)
 {
 	struct netcfg *nc = calloc(1, sizeof(*nc));
-	int one = 1, err;
+	int err;
 
 	if (!nc) {
 		log_warn("netcfg: allocating");
 		return NULL;
 	}
-	nc->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nc->nl) {
+	if (nlx_open(&nc->nlx, NETLINK_ROUTE) < 0) {
+		err = errno;
 		log_warn("netcfg: netlink socket");
-		goto err;
+		free(nc);
+		errno = err;
+		return NULL;
 	}
-	if (mnl_socket_bind(nc->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		log_warn("netcfg: netlink bind");
-		goto err;
-	}
-	/* best effort: shorter errors, with the kernel's explanation */
-	mnl_socket_setsockopt(nc->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nc->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	nc->portid = mnl_socket_get_portid(nc->nl);
-	nc->seq = (uint32_t)time(NULL);
 	return nc;
-err:
-	err = errno;
-	if (nc->nl)
-		mnl_socket_close(nc->nl);
-	free(nc);
-	errno = err;
-	return NULL;
-}
-
-struct link_info {
-	int ifindex;
-	unsigned flags;
-	unsigned mtu;
-	char name[IF_NAMESIZE];
-};
-
-static void on_link(const struct nlmsghdr *nlh, void *arg)
-{
-	struct link_info *li = arg;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
-		return;
-	li->ifindex = ifi->ifi_index;
-	li->flags = ifi->ifi_flags;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_MTU:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-				li->mtu = mnl_attr_get_u32(a);
-			break;
-		case IFLA_IFNAME:
-			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
-				snprintf(li->name, sizeof(li->name), "%s",
-					 mnl_attr_get_str(a));
-			break;
-		}
-	}
-}
-
-/* RTM_GETLINK by index (@name NULL) or by name */
-static int get_link(struct netcfg *nc, int ifindex, const char *name,
-		    struct link_info *li)
-{
-	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-	memset(li, 0, sizeof(*li));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	if (name)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (netcfg_talk(nc, on_link, li) < 0)
-		return -1;
-	if (li->ifindex <= 0) {
-		errno = EBADMSG;
-		return -1;
-	}
-	return 0;
-}
-
-/**
- * netcfg_ifindex() - look an interface up by name
- * @nc:		the handle
- * @name:	interface name
- *
- * Return: its index (> 0), or -1 with errno set (ENODEV: no such
- * interface, which is left to the caller to report)
- */
-int netcfg_ifindex(struct netcfg *nc, const char *name)
-{
-	struct link_info li;
-
-	if (!name || !*name || strlen(name) >= IF_NAMESIZE) {
-		errno = ENODEV;
-		return -1;
-	}
-	if (get_link(nc, 0, name, &li) < 0) {
-		if (errno != ENODEV)
-			netcfg_report(nc, errno, "look up interface %s", name);
-		return -1;
-	}
-	return li.ifindex;
 }
 
 static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
@@ -422,7 +188,7 @@ static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return netcfg_talk(nc, NULL, NULL);
+	return nlx_talk(&nc->nlx, NULL, NULL);
 }
 
 /**
@@ -439,12 +205,12 @@ static int set_link(struct netcfg *nc, int ifindex, bool up, unsigned mtu)
 int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 {
 	struct netcfg_state_rec r = { .kind = NETCFG_STATE_LINK };
-	struct link_info li;
+	struct netcfg_link li;
 	char name[IF_NAMESIZE];
 
 	if (netcfg_reserve(nc) < 0)
 		return -1;
-	if (get_link(nc, ifindex, NULL, &li) < 0) {
+	if (netcfg_get_link(nc, ifindex, NULL, &li) < 0) {
 		netcfg_report(nc, errno, "set %s up", ifname(ifindex, name));
 		return -1;
 	}
@@ -475,7 +241,7 @@ static void put_addr(struct nlmsghdr *nlh, uint16_t type, const struct addr *a)
 static int addr_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 		    int ifindex, const struct prefix *p)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, type, flags);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
 	ifa->ifa_family = (uint8_t)p->addr.family;
@@ -484,7 +250,7 @@ static int addr_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 	ifa->ifa_index = (unsigned)ifindex;
 	put_addr(nlh, IFA_LOCAL, &p->addr);
 	put_addr(nlh, IFA_ADDRESS, &p->addr);
-	return netcfg_talk(nc, NULL, NULL);
+	return nlx_talk(&nc->nlx, NULL, NULL);
 }
 
 /**
@@ -532,7 +298,7 @@ err:
 static int route_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 		     int ifindex, const struct prefix *dst, uint32_t table)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, type, flags);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, type, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (uint8_t)dst->addr.family;
@@ -547,7 +313,7 @@ static int route_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 	if (dst->len)
 		put_addr(nlh, RTA_DST, &dst->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	return netcfg_talk(nc, NULL, NULL);
+	return nlx_talk(&nc->nlx, NULL, NULL);
 }
 
 static const char *table_name(uint32_t table, char *buf, size_t len)
@@ -606,150 +372,6 @@ err:
 	return -1;
 }
 
-struct addr_query {
-	int ifindex;
-	bool found;
-	struct addr a;
-};
-
-static void on_addr(const struct nlmsghdr *nlh, void *arg)
-{
-	struct addr_query *q = arg;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	bool have_local = false;
-
-	if (q->found || nlh->nlmsg_type != RTM_NEWADDR ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    ifa->ifa_family != AF_INET || (int)ifa->ifa_index != q->ifindex)
-		return;
-	/* IFA_LOCAL is our end; IFA_ADDRESS differs on point-to-point */
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		uint16_t type = mnl_attr_get_type(a);
-
-		if ((type != IFA_LOCAL && type != IFA_ADDRESS) ||
-		    mnl_attr_get_payload_len(a) != sizeof(q->a.v4) ||
-		    (type == IFA_ADDRESS && have_local))
-			continue;
-		memcpy(&q->a.v4, mnl_attr_get_payload(a), sizeof(q->a.v4));
-		q->a.family = AF_INET;
-		q->found = true;
-		have_local = type == IFA_LOCAL;
-	}
-}
-
-/**
- * netcfg_addr_get() - the first IPv4 address of an interface
- * @nc:		the handle
- * @ifindex:	the interface
- * @out:	the address
- *
- * Return: 0, or -1 with errno set (EADDRNOTAVAIL: it has no IPv4 address,
- * which is left to the caller to report)
- */
-int netcfg_addr_get(struct netcfg *nc, int ifindex, struct addr *out)
-{
-	struct addr_query q;
-	int tries = DUMP_TRIES, ret;
-
-	do {
-		q = (struct addr_query){ .ifindex = ifindex };
-		ret = dump(nc, RTM_GETADDR, AF_INET, sizeof(struct ifaddrmsg),
-			   on_addr, &q);
-	} while (ret < 0 && errno == EAGAIN && --tries);
-	if (ret < 0) {
-		netcfg_report(nc, errno, "list addresses");
-		return -1;
-	}
-	if (!q.found) {
-		errno = EADDRNOTAVAIL;
-		return -1;
-	}
-	*out = q.a;
-	return 0;
-}
-
-struct default_query {
-	int ifindex;
-	uint32_t metric;
-};
-
-static void on_route(const struct nlmsghdr *nlh, void *arg)
-{
-	struct default_query *q = arg;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	uint32_t table, metric = 0;
-	int oif = 0;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
-	    rtm->rtm_family != AF_INET || rtm->rtm_dst_len ||
-	    rtm->rtm_type != RTN_UNICAST)
-		return;
-	table = rtm->rtm_table;
-	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
-		const struct rtnexthop *nh = mnl_attr_get_payload(a);
-		bool u32 = mnl_attr_validate(a, MNL_TYPE_U32) >= 0;
-
-		switch (mnl_attr_get_type(a)) {
-		case RTA_TABLE:
-			if (u32)
-				table = mnl_attr_get_u32(a);
-			break;
-		case RTA_OIF:
-			if (u32)
-				oif = (int)mnl_attr_get_u32(a);
-			break;
-		case RTA_PRIORITY:
-			if (u32)
-				metric = mnl_attr_get_u32(a);
-			break;
-		case RTA_MULTIPATH:	/* the first hop will do */
-			if (!oif && mnl_attr_get_payload_len(a) >= sizeof(*nh))
-				oif = nh->rtnh_ifindex;
-			break;
-		}
-	}
-	if (table != RT_TABLE_MAIN || oif <= 0)
-		return;
-	if (!q->ifindex || metric < q->metric) {
-		q->ifindex = oif;
-		q->metric = metric;
-	}
-}
-
-/**
- * netcfg_default_ifindex() - the interface of the IPv4 default route
- * @nc:	the handle
- *
- * Looks in the main table; of several default routes, the one with the
- * lowest metric wins.
- *
- * Return: the interface index (> 0), or -1 with errno set (ENETUNREACH:
- * there is no default route, which is left to the caller to report)
- */
-int netcfg_default_ifindex(struct netcfg *nc)
-{
-	struct default_query q;
-	int tries = DUMP_TRIES, ret;
-
-	do {
-		q = (struct default_query){ 0 };
-		ret = dump(nc, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg),
-			   on_route, &q);
-	} while (ret < 0 && errno == EAGAIN && --tries);
-	if (ret < 0) {
-		netcfg_report(nc, errno, "list routes");
-		return -1;
-	}
-	if (!q.ifindex) {
-		errno = ENETUNREACH;
-		return -1;
-	}
-	return q.ifindex;
-}
-
 /*
  * The object is gone already: with the TUN, or removed by someone else.
  * A missing interface index is ENODEV or, for some requests, ENXIO.
@@ -764,12 +386,12 @@ static bool gone(int err)
 static int revert(struct netcfg *nc, const struct netcfg_state_rec *c)
 {
 	char pbuf[ADDR_STRLEN], tbuf[16];
-	struct link_info li;
+	struct netcfg_link li;
 	int ifindex = c->ifindex;
 
 	if (!ifindex && c->kind != NETCFG_STATE_RULE &&
 	    c->kind != NETCFG_STATE_SYSCTL && c->kind != NETCFG_STATE_DNS) {
-		if (get_link(nc, 0, c->ifname, &li) < 0) {
+		if (netcfg_get_link(nc, 0, c->ifname, &li) < 0) {
 			if (gone(errno))
 				return 0;
 			netcfg_report(nc, errno, "undo: look up %s", c->ifname);
@@ -926,7 +548,7 @@ void netcfg_close(struct netcfg *nc)
 {
 	if (!nc)
 		return;
-	mnl_socket_close(nc->nl);
+	nlx_close(&nc->nlx);
 	free(nc->changes);
 	free(nc);
 }

@@ -72,14 +72,14 @@ static void on_route(const struct nlmsghdr *nlh, void *arg)
 /* The interface the kernel routes @dst out of; 0 for none (unreachable) */
 static int route_oif(struct netcfg *nc, struct in_addr dst)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_GETROUTE, 0);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, RTM_GETROUTE, 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	int oif = 0;
 
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
-	if (netcfg_talk(nc, on_route, &oif) < 0)
+	if (nlx_talk(&nc->nlx, on_route, &oif) < 0)
 		return 0;
 	return oif;
 }

@@ -23,7 +23,7 @@
 static int rule_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 		    const struct netcfg_rule *ru)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, type, flags);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, type, flags);
 	struct fib_rule_hdr *frh =
 		mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 
@@ -42,7 +42,7 @@ static int rule_msg(struct netcfg *nc, uint16_t type, uint16_t flags,
 	if (ru->suppress >= 0)
 		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN,
 				 (uint32_t)ru->suppress);
-	return netcfg_talk(nc, NULL, NULL);
+	return nlx_talk(&nc->nlx, NULL, NULL);
 }
 
 /* "IPv4 rule pref 32764 not fwmark 6354 lookup 6354", as `ip rule` says */
