@@ -51,6 +51,11 @@
 #define QUEUE_BYTES	 (1 << 20)
 #define READS_PER_WAKEUP 64
 #define PKT_MAX		 65536
+/* The largest TCP packet the laptop's stack hands the TUN (TSO). Each goes
+ * in a message of its own, which crosses every hop whole: through the
+ * relay, 48 KiB ones went 20-30 % faster than 64 KiB ones (which make
+ * messages of the largest size), and faster than 16 or 32 KiB ones too */
+#define TUN_GSO_MAX 49152
 /* ICMP host unreachable while the server is out of reach (tunnel.h) */
 #define ICMP_RATE	  10 /* per second per destination */
 #define ICMP_BURST	  10
@@ -286,6 +291,9 @@ static void on_up(const struct noise_assignment *as, void *user)
 	if (mtu > cl->cf->tun_mtu)
 		mtu = (unsigned)cl->cf->tun_mtu;
 	cl->mss = (uint16_t)(mtu - 40);
+	if (netcfg_link_gso_max(cl->nc, ifindex, TUN_GSO_MAX))
+		log_info("client: could not cap TCP offload packets of %s at "
+			 "%u bytes (see above)", tun_name(cl->tun), TUN_GSO_MAX);
 	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
 	    netcfg_addr_add(cl->nc, ifindex, &inner) ||
 	    (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex)))
