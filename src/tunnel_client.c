@@ -413,13 +413,18 @@ int tunnel_client_send_gso(struct tunnel_client *tc, uint8_t *pkt, size_t len,
 		return tunnel_out_add_gso(&tc->out, &tc->s, tc->path, pkt, len,
 					  gso, ev_now(tc->loop), &tc->st);
 	}
-	if (pkt_parse(&p, pkt, len) != PKT_OK ||
-	    pkt_tcp_segment(&p, gso, tc->seg, sizeof(tc->seg), send_segment,
-			    &sp) < 0) {
+	if (pkt_parse(&p, pkt, len) != PKT_OK) {
 		tc->st.drops[TUNNEL_DROP_GSO]++;
 		return -1;
 	}
 	tc->st.gso_split++;
+	if (pkt_tcp_one_segment(&p, gso))
+		return tunnel_client_send(tc, pkt, p.len);
+	if (pkt_tcp_segment(&p, gso, tc->seg, sizeof(tc->seg), send_segment,
+			    &sp) < 0) {
+		tc->st.drops[TUNNEL_DROP_GSO]++;
+		return -1;
+	}
 	return sp.ret;
 }
 

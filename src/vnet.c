@@ -36,7 +36,8 @@ int vnet_rx(const struct virtio_net_hdr *h, uint8_t *pkt, size_t len,
 	uint16_t sum;
 
 	*gso = 0;
-	if ((h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_TCPV4) {
+	if ((h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) ==
+	    VIRTIO_NET_HDR_GSO_TCPV4) {
 		*gso = h->gso_size;
 		return h->gso_size ? 0 : -1;
 	}

@@ -171,8 +171,8 @@ static void on_tun(struct ev_io *io, int events, void *arg)
 	(void)events;
 	for (int i = 0; i < READS_PER_WAKEUP && full != 1; i++) {
 		size_t gso;
-		ssize_t n = tun_read_gso(cl->tun, cl->buf, sizeof(cl->buf),
-					 &gso);
+		ssize_t n =
+			tun_read_gso(cl->tun, cl->buf, sizeof(cl->buf), &gso);
 
 		if (n < 0 && errno == EBADMSG) {
 			cl->drops[CLIENT_DROP_VNET]++;
@@ -293,7 +293,8 @@ static void on_up(const struct noise_assignment *as, void *user)
 	cl->mss = (uint16_t)(mtu - 40);
 	if (netcfg_link_gso_max(cl->nc, ifindex, TUN_GSO_MAX))
 		log_info("client: could not cap TCP offload packets of %s at "
-			 "%u bytes (see above)", tun_name(cl->tun), TUN_GSO_MAX);
+			 "%u bytes (see above)",
+			 tun_name(cl->tun), TUN_GSO_MAX);
 	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
 	    netcfg_addr_add(cl->nc, ifindex, &inner) ||
 	    (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex)))

@@ -70,14 +70,13 @@ static json_t *tun(const struct client_status_view *v)
 {
 	const struct tunnel_stats *ts = tunnel_client_stats(v->tunnel);
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "name",
-			 v->tun_name, "packets_read", (json_int_t)v->tun_read,
-			 "packets_written", (json_int_t)v->tun_written,
-			 "host_unreachable_sent",
-			 (json_int_t)v->tun_unreachables, "gso", "read",
-			 (json_int_t)v->tun_read_gso, "sent_whole",
-			 (json_int_t)ts->gso_sent, "split",
-			 (json_int_t)ts->gso_split);
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "name", v->tun_name,
+		"packets_read", (json_int_t)v->tun_read, "packets_written",
+		(json_int_t)v->tun_written, "host_unreachable_sent",
+		(json_int_t)v->tun_unreachables, "gso", "read",
+		(json_int_t)v->tun_read_gso, "sent_whole",
+		(json_int_t)ts->gso_sent, "split", (json_int_t)ts->gso_split);
 }
 
 /**

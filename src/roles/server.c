@@ -316,15 +316,13 @@ static void on_gso_packet(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
 		s->drops[SERVER_DROP_PARSE]++;
 		return;
 	}
-	if ((size_t)p.len - p.l4off - p.l4hlen <= gso) { /* one segment */
-		pkt_csum_fix(&p);
+	if (pkt_tcp_one_segment(&p, gso))
 		forward(s, id, pkt, p.len, 0);
-	} else if (s->knat) {
+	else if (s->knat)
 		forward(s, id, pkt, p.len, gso);
-	} else if (pkt_tcp_segment(&p, gso, s->seg, sizeof(s->seg),
-				   forward_segment, &sg) < 0) {
+	else if (pkt_tcp_segment(&p, gso, s->seg, sizeof(s->seg),
+				 forward_segment, &sg) < 0)
 		s->drops[SERVER_DROP_PARSE]++;
-	}
 }
 
 /* Answer a reply (already translated) for client @id, which is offline,

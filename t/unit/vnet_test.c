@@ -14,8 +14,7 @@ static uint8_t data[3000];
 
 /* A packet as a sender with checksum offload hands it over: the L4
  * checksum field holds only the pseudo-header sum */
-static size_t partial(uint8_t *b, size_t cap, int udp,
-		      struct virtio_net_hdr *h)
+static size_t partial(uint8_t *b, size_t cap, int udp, struct virtio_net_hdr *h)
 {
 	struct pktgen g = PKTGEN_INIT;
 	size_t len, sum;
@@ -102,13 +101,12 @@ static void test_gso_hdr(void)
 	size_t len, gso;
 
 	len = partial(b, sizeof(b), 0, &h);
-	b[20 + 13] |= 0x80; /* CWR */
+	b[20 + 13] |= 0x80;	      /* CWR */
 	pktgen_put16(b + 36, 0x1234); /* whatever the client left there */
 	is(pkt_parse(&p, b, len), PKT_OK, "tx: a 3,040-byte TCP packet");
 	is(vnet_gso_hdr(&h, &p, 1000), 0, "tx: header for 1000-byte segments");
 	ok(h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.gso_size == 1000 &&
-		   h.hdr_len == 40 && h.csum_start == 20 &&
-		   h.csum_offset == 16,
+		   h.hdr_len == 40 && h.csum_start == 20 && h.csum_offset == 16,
 	   "tx: NEEDS_CSUM, gso_size, hdr_len, csum_start, csum_offset");
 	is(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN,
 	   "tx: TCPV4, with ECN as CWR is set");
