@@ -9,8 +9,9 @@
  *      session_open() reaches the framing checks; its verdict must equal
  *      session_batch_check()'s, and every packet must lie inside it;
  *   2: a packet list (a length byte, then that many bytes, repeated),
- *      packed with session_batch_add(), sealed, opened: the packets must
- *      come back unchanged.
+ *      packed with session_batch_add_gso() (an odd length makes a GSO
+ *      entry) until one does not fit, sealed, opened: the packets must
+ *      come back unchanged, GSO entries with their segment size.
  * Sessions are rebuilt for every input so runs are reproducible.
  */
 #include <stdint.h>
@@ -88,6 +89,13 @@ static void plaintext(struct session *b, const uint8_t *data, size_t size)
 	CHECK(total <= size);
 }
 
+/* The segment size roundtrip() gives a packet of @n bytes: odd, a GSO
+ * entry */
+static size_t gso_of(size_t n)
+{
+	return n & 1 ? SESSION_GSO_MIN + n : 0;
+}
+
 static void roundtrip(struct session *a, struct session *b, const uint8_t *data,
 		      size_t size)
 {
@@ -99,14 +107,19 @@ static void roundtrip(struct session *a, struct session *b, const uint8_t *data,
 
 	session_batch_init(&batch, buf, sizeof(buf));
 	while (q < end) {
-		size_t n = *q++;
+		size_t n = *q++, room = batch.max - batch.len;
 
 		if (n > (size_t)(end - q))
 			n = (size_t)(end - q);
-		if (session_batch_add(&batch, q, n) == 0)
+		if (session_batch_add_gso(&batch, q, n, gso_of(n)) == 0) {
 			added++;
-		else
-			CHECK(n == 0);
+		} else {
+			CHECK(n == 0 || n + SESSION_GSO_HDR > room);
+			if (n) {
+				end = q - 1; /* full: the rest is not sent */
+				break;
+			}
+		}
 		q += n;
 	}
 	CHECK(session_seal(a, &batch, 1, &wire) == SESSION_OK);
@@ -120,6 +133,7 @@ static void roundtrip(struct session *a, struct session *b, const uint8_t *data,
 		if (n) {
 			CHECK(session_iter_next(&it, &p, &len));
 			CHECK(len == n && !memcmp(p, q, n));
+			CHECK(it.gso == gso_of(n));
 			added--;
 		}
 		q += n;

@@ -173,10 +173,13 @@ static enum knat_verdict session_addr(struct knat *k, uint32_t session,
  * @session:	the client session that sent it
  * @p:		the packet, parsed, from the client's inner address; its
  *		source is rewritten in place
+ * @gso:	for a TCP packet of many segments, their payload size: the
+ *		kernel splits it (tun_write_gso()); 0 for any other packet
  *
  * Return: see enum knat_verdict
  */
-enum knat_verdict knat_outbound(struct knat *k, uint32_t session, struct pkt *p)
+enum knat_verdict knat_outbound(struct knat *k, uint32_t session, struct pkt *p,
+				size_t gso)
 {
 	enum knat_verdict v;
 	uint32_t a;
@@ -185,7 +188,7 @@ enum knat_verdict knat_outbound(struct knat *k, uint32_t session, struct pkt *p)
 	if (v != KNAT_SENT)
 		return v;
 	knat_xlate_out(p, a);
-	if (tun_write(k->tun, p->data, p->len) < 0) {
+	if (tun_write_gso(k->tun, p, gso) < 0) {
 		k->drops[KNAT_DROP_TUN_WRITE]++;
 		return KNAT_DROP;
 	}
@@ -338,7 +341,7 @@ static int configure_host(struct knat *k, const struct conf_server *cf)
 
 static int open_tun(struct knat *k)
 {
-	k->tun = tun_open(KNAT_TUN);
+	k->tun = tun_open_flags(KNAT_TUN, TUN_VNET);
 	if (!k->tun) {
 		if (errno == EBUSY)
 			log_error("knat: another tether server in kernel-NAT "

@@ -45,7 +45,7 @@ struct knat *knat_open(struct ev_loop *l, const struct conf_server *cf,
 		       const char *egress_if, uint32_t ext_addr,
 		       knat_deliver_cb deliver, void *arg);
 enum knat_verdict knat_outbound(struct knat *k, uint32_t session,
-				struct pkt *p);
+				struct pkt *p, size_t gso);
 void knat_session_gone(struct knat *k, uint32_t session);
 int knat_client(struct knat *k, uint32_t id, uint32_t quota);
 long knat_client_removed(struct knat *k, uint32_t id);

@@ -233,6 +233,25 @@ int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
 	return 0;
 }
 
+/**
+ * netcfg_link_gso_max() - cap the size of GSO packets on an interface
+ * @nc:		the handle
+ * @ifindex:	the interface (one of ours: nothing is recorded to undo)
+ * @bytes:	the largest GSO packet the stack may hand it
+ *
+ * Return: 0, or -1 with errno set (a kernel before 5.19 ignores it)
+ */
+int netcfg_link_gso_max(struct netcfg *nc, int ifindex, unsigned bytes)
+{
+	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_GSO_MAX_SIZE, bytes);
+	return netcfg_talk(nc, NULL, NULL);
+}
+
 static void put_addr(struct nlmsghdr *nlh, uint16_t type, const struct addr *a)
 {
 	mnl_attr_put(nlh, type, addr_len(a), &a->v4);

@@ -29,6 +29,7 @@ struct netcfg_rule {
 struct netcfg *netcfg_open(void);
 int netcfg_ifindex(struct netcfg *nc, const char *ifname);
 int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu);
+int netcfg_link_gso_max(struct netcfg *nc, int ifindex, unsigned bytes);
 int netcfg_addr_add(struct netcfg *nc, int ifindex, const struct prefix *p);
 int netcfg_route_add(struct netcfg *nc, int ifindex, const struct prefix *dst,
 		     uint32_t table);

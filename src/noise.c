@@ -282,6 +282,7 @@ static void assignment_put(uint8_t p[ASSIGNMENT_LEN],
 	memset(p, 0, ASSIGNMENT_LEN);
 	memcpy(p, &as->addr.s_addr, 4);
 	p[4] = as->prefix;
+	p[5] = as->flags;
 	wire_put_u16(p + 6, as->mtu);
 	memcpy(p + 8, &as->dns.s_addr, 4);
 }
@@ -292,6 +293,7 @@ static void assignment_get(struct noise_assignment *as,
 	memset(as, 0, sizeof(*as));
 	memcpy(&as->addr.s_addr, p, 4);
 	as->prefix = p[4];
+	as->flags = p[5] & NOISE_AS_GSO; /* the others are not defined */
 	as->mtu = wire_get_u16(p + 6);
 	memcpy(&as->dns.s_addr, p + 8, 4);
 }

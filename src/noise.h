@@ -41,9 +41,13 @@ struct noise_static {
 struct noise_assignment {
 	struct in_addr addr; /* client's inner IPv4 address */
 	uint8_t prefix;	     /* 1..32 */
+	uint8_t flags;	     /* NOISE_AS_* */
 	uint16_t mtu;	     /* 576..9000 */
 	struct in_addr dns;  /* INADDR_ANY: none */
 };
+
+/* noise_assignment.flags: the server takes GSO entries in batches */
+#define NOISE_AS_GSO 0x01
 
 /* The result of a handshake: one key each way and both indices */
 struct noise_keypair {

@@ -16,6 +16,7 @@
 #ifndef TETHER_PKT_H
 #define TETHER_PKT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -378,6 +379,7 @@ typedef void (*pkt_emit_cb)(uint8_t *pkt, size_t len, void *arg);
 
 int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out,
 		    size_t cap, pkt_emit_cb emit, void *arg);
+bool pkt_tcp_one_segment(struct pkt *p, size_t mss);
 
 /**
  * pkt_csum_fix() - recompute the IP header and L4 checksums in full

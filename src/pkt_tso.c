@@ -44,6 +44,27 @@ static void put16(uint8_t *b, uint16_t v)
 }
 
 /**
+ * pkt_tcp_one_segment() - is a GSO packet only one segment long?
+ * @p:		a parsed packet handed over to be split at @mss bytes of
+ *		payload, its checksum not meaningful (a partial sum)
+ * @mss:	payload bytes per segment
+ *
+ * Such a packet goes on as a plain one: its checksums are completed.
+ *
+ * Return: true if @p is a TCP packet with at most @mss bytes of payload
+ * (its checksums now complete), false otherwise (@p unchanged)
+ */
+bool pkt_tcp_one_segment(struct pkt *p, size_t mss)
+{
+	if (p->proto != PKT_PROTO_TCP || !(p->flags & PKT_F_L4) ||
+	    (p->flags & PKT_F_FRAG) ||
+	    (size_t)p->len - p->l4off - p->l4hlen > mss)
+		return false;
+	pkt_csum_fix(p);
+	return true;
+}
+
+/**
  * pkt_tcp_segment() - split a TCP packet into segments of @mss bytes
  * @p:		a parsed, unfragmented TCP packet
  * @mss:	payload bytes per segment, at least 1

@@ -358,6 +358,57 @@ int session_batch_add(struct session_batch *b, const void *pkt, size_t len)
 }
 
 /**
+ * session_batch_add_gso() - copy a TCP packet of many segments into the batch
+ * @b:		the batch
+ * @pkt:	the packet, for the receiver to split into segments
+ * @len:	its length, 1..65535
+ * @gso:	payload bytes per segment, SESSION_GSO_MIN..65535; 0: a
+ *		plain packet
+ *
+ * Only for a peer that takes GSO entries (NOISE_AS_GSO).
+ *
+ * Return: 0, or -1 if it is empty or does not fit: seal and start anew.
+ */
+int session_batch_add_gso(struct session_batch *b, const void *pkt, size_t len,
+			  size_t gso)
+{
+	uint8_t *p;
+
+	if (!gso)
+		return session_batch_add(b, pkt, len);
+	if (!b->buf || !len || gso < SESSION_GSO_MIN || gso > UINT16_MAX ||
+	    len + SESSION_GSO_HDR > b->max - b->len)
+		return -1;
+	p = b->buf + SESSION_HEADER_LEN + b->len;
+	wire_put_u16(p, SESSION_GSO_MARK);
+	wire_put_u16(p + 2, (uint16_t)gso);
+	wire_put_u16(p + 4, (uint16_t)len);
+	memcpy(p + SESSION_GSO_HDR, pkt, len);
+	b->len += SESSION_GSO_HDR + len;
+	b->packets++;
+	return 0;
+}
+
+/**
+ * session_batch_max_gso() - the longest GSO entry a message can carry
+ * @cap:	the message buffer's size (the transport's message size)
+ *
+ * Return: the longest packet session_batch_add_gso() takes into an empty
+ * batch of @cap bytes, 0 if none
+ */
+size_t session_batch_max_gso(size_t cap)
+{
+	size_t max;
+
+	if (cap > SESSION_MAX_MESSAGE)
+		cap = SESSION_MAX_MESSAGE;
+	if (cap < SESSION_OVERHEAD)
+		return 0;
+	max = (cap - SESSION_OVERHEAD) / SESSION_PAD * SESSION_PAD;
+	return max > SESSION_GSO_HDR ? max - SESSION_GSO_HDR : 0;
+}
+
+/**
  * session_seal() - encrypt a batch in place into a transport message
  * @s:		the session; its current key pair is used
  * @b:		the batch, empty for a keepalive; spent afterwards
@@ -434,19 +485,43 @@ enum session_err session_msg_index(const uint8_t *msg, size_t len,
 	return SESSION_OK;
 }
 
+/* The entry at @p, @left bytes before the batch ends: its header length
+ * and packet length (and segment size for a GSO entry, else 0). Return:
+ * 0; 1 at a zero length (the padding); -1 if malformed */
+static int entry(const uint8_t *p, size_t left, size_t *hdr, size_t *n,
+		 size_t *gso)
+{
+	*n = wire_get_u16(p);
+	*hdr = 2;
+	*gso = 0;
+	if (*n == 0)
+		return 1;
+	if (*n == SESSION_GSO_MARK) {
+		if (left < SESSION_GSO_HDR)
+			return -1;
+		*hdr = SESSION_GSO_HDR;
+		*gso = wire_get_u16(p + 2);
+		*n = wire_get_u16(p + 4);
+		if (*gso < SESSION_GSO_MIN || !*n)
+			return -1;
+	}
+	return *n > left - *hdr ? -1 : 0;
+}
+
 /* Validate batch framing; count the packets. 0 or -1 */
 static int batch_scan(const uint8_t *p, size_t len, unsigned int *packets)
 {
-	size_t off = 0, n;
+	size_t off = 0, hdr, n, gso;
+	int r;
 
 	*packets = 0;
 	while (len - off >= 2) {
-		n = wire_get_u16(p + off);
-		if (n == 0)
-			break;
-		if (n > len - off - 2)
+		r = entry(p + off, len - off, &hdr, &n, &gso);
+		if (r < 0)
 			return -1;
-		off += 2 + n;
+		if (r)
+			break;
+		off += hdr + n;
 		(*packets)++;
 	}
 	for (; off < len; off++)
@@ -461,8 +536,8 @@ static int batch_scan(const uint8_t *p, size_t len, unsigned int *packets)
  * @len:	their number
  *
  * Return: SESSION_OK if @p is length-prefixed packets of 1..65535 bytes
- * that end exactly at a zero length or a lone byte, after which every
- * byte is zero; SESSION_ERR_FRAMING otherwise.
+ * (or GSO entries) that end exactly at a zero length or a lone byte,
+ * after which every byte is zero; SESSION_ERR_FRAMING otherwise.
  */
 enum session_err session_batch_check(const uint8_t *p, size_t len)
 {
@@ -515,6 +590,7 @@ enum session_err session_open(struct session *s, uint8_t *msg, size_t len,
 
 	it->p = NULL;
 	it->left = 0;
+	it->gso = 0;
 	err = session_msg_index(msg, len, &idx);
 	if (err)
 		return drop(s, err);
@@ -562,7 +638,8 @@ enum session_err session_open(struct session *s, uint8_t *msg, size_t len,
 
 /**
  * session_iter_next() - the next packet of an opened batch
- * @it:		iterator from session_open()
+ * @it:		iterator from session_open(); @it->gso tells the segment
+ *		size of a GSO entry, 0 for a plain packet
  * @pkt:	receives a pointer to the packet, inside the message buffer
  * @len:	receives its length
  *
@@ -571,19 +648,18 @@ enum session_err session_open(struct session *s, uint8_t *msg, size_t len,
 bool session_iter_next(struct session_iter *it, const uint8_t **pkt,
 		       size_t *len)
 {
-	size_t n;
+	size_t hdr, n;
 
-	if (it->left < 2)
-		return false;
-	n = wire_get_u16(it->p);
-	if (n == 0 || n > it->left - 2) { /* checked, but never trust */
+	/* checked by session_open(), but never trust */
+	if (it->left < 2 || entry(it->p, it->left, &hdr, &n, &it->gso)) {
 		it->left = 0;
+		it->gso = 0;
 		return false;
 	}
-	*pkt = it->p + 2;
+	*pkt = it->p + hdr;
 	*len = n;
-	it->p += 2 + n;
-	it->left -= 2 + n;
+	it->p += hdr + n;
+	it->left -= hdr + n;
 	return true;
 }
 

@@ -18,6 +18,14 @@
 #define SESSION_MAX_BATCH   (SESSION_MAX_MESSAGE - SESSION_OVERHEAD)
 #define SESSION_PAD	    16	  /* batches are padded to a multiple of this */
 #define SESSION_PACKET_MAX  65535 /* u16 length prefix */
+/* A GSO entry: this length word (no packet that long fits a batch), then
+ * u16 segment size, u16 length, the packet (doc/PROTOCOL.md, section 4) */
+#define SESSION_GSO_MARK 0xffff
+#define SESSION_GSO_HDR	 6
+/* The smallest segment size of a GSO entry: below it the headers repeated
+ * in every segment would multiply what a message makes the receiver send
+ * (RFC 879's default MSS; the sender splits such a packet itself) */
+#define SESSION_GSO_MIN 536
 
 /* Why a transport message was dropped (or not sent); session_err_name() */
 enum session_err {
@@ -106,6 +114,7 @@ struct session_batch {
 struct session_iter {
 	const uint8_t *p;
 	size_t left;
+	size_t gso; /* the last packet's segment size; 0: a plain packet */
 };
 
 void session_limits_default(struct session_limits *lim);
@@ -119,6 +128,9 @@ unsigned int session_tick(struct session *s, uint64_t now, uint64_t *next);
 
 void session_batch_init(struct session_batch *b, uint8_t *buf, size_t cap);
 int session_batch_add(struct session_batch *b, const void *pkt, size_t len);
+int session_batch_add_gso(struct session_batch *b, const void *pkt, size_t len,
+			  size_t gso);
+size_t session_batch_max_gso(size_t cap);
 uint8_t *session_batch_tail(struct session_batch *b, size_t *room);
 int session_batch_commit(struct session_batch *b, size_t len);
 enum session_err session_seal(struct session *s, struct session_batch *b,

@@ -6,6 +6,13 @@
  * It is not persistent, so the kernel deletes it, with its addresses and
  * routes, when the file descriptor closes (also when tether crashes). The
  * descriptor is non-blocking: the caller polls it and reads until EAGAIN.
+ *
+ * With TUN_VNET the device is also IFF_VNET_HDR: every packet has a
+ * virtio_net_hdr (vnet.h) in front, which tun_read*() strip and
+ * tun_write*() add, so a TCP packet of many segments can be written for
+ * the kernel to split (GSO). With TUN_OFFLOAD the kernel may hand over
+ * such packets and partial checksums as well: TUNSETOFFLOAD with IPv4 TSO
+ * only, so nothing else it could offload (UDP, IPv6) ever comes unsplit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,16 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "tun.h"
+#include "vnet.h"
 
 #define TUN_DEV "/dev/net/tun"
 
 struct tun {
 	int fd;
 	int ifindex;
+	unsigned int flags; /* TUN_VNET, TUN_OFFLOAD */
 	char name[IFNAMSIZ];
 };
 
@@ -80,6 +90,17 @@ static void report_setiff(const char *name)
 	errno = err;
 }
 
+/* Let the kernel hand over IPv4 TSO packets and partial checksums */
+static int set_offload(struct tun *t)
+{
+	unsigned int off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN;
+
+	if (!ioctl(t->fd, TUNSETOFFLOAD, off))
+		return 0;
+	log_warn("tun: offloads on %s", t->name);
+	return -1;
+}
+
 /**
  * tun_open() - create a TUN device (IFF_TUN, no packet information)
  * @name:	interface name, may hold one "%d" for the kernel to number;
@@ -91,6 +112,18 @@ static void report_setiff(const char *name)
  * Return: the device, or NULL with errno set (and the cause logged)
  */
 struct tun *tun_open(const char *name)
+{
+	return tun_open_flags(name, 0);
+}
+
+/**
+ * tun_open_flags() - create a TUN device, with a vnet header or offloads
+ * @name:	as for tun_open()
+ * @flags:	TUN_VNET, TUN_OFFLOAD (which implies TUN_VNET), or 0
+ *
+ * Return: as tun_open()
+ */
+struct tun *tun_open_flags(const char *name, unsigned int flags)
 {
 	struct ifreq ifr;
 	struct tun *t;
@@ -111,7 +144,12 @@ struct tun *tun_open(const char *name)
 	if (t->fd < 0)
 		goto err;
 	memset(&ifr, 0, sizeof(ifr));
+	if (flags & TUN_OFFLOAD)
+		flags |= TUN_VNET;
+	t->flags = flags;
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (flags & TUN_VNET)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (name)
 		memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
@@ -123,6 +161,8 @@ struct tun *tun_open(const char *name)
 	if (!ioctl(t->fd, TUNGETIFF, &ifr) && ifr.ifr_flags & IFF_PERSIST)
 		log_info("tun: %s is persistent; it stays after tether exits",
 			 t->name);
+	if ((flags & TUN_OFFLOAD) && set_offload(t))
+		goto err;
 	t->ifindex = (int)if_nametoindex(t->name);
 	if (!t->ifindex) {
 		log_warn("tun: index of %s", t->name);
@@ -181,7 +221,45 @@ int tun_ifindex(const struct tun *t)
  */
 ssize_t tun_read(struct tun *t, void *buf, size_t cap)
 {
-	return read(t->fd, buf, cap);
+	return tun_read_gso(t, buf, cap, NULL);
+}
+
+/**
+ * tun_read_gso() - read one packet, maybe a TCP packet of many segments
+ * @t:		the device
+ * @buf:	where to put the packet; 65535 bytes for TUN_OFFLOAD
+ * @cap:	size of @buf
+ * @gso:	receives the segment size (TCP payload bytes) of a TCP GSO
+ *		packet, 0 for a plain one; NULL: no GSO packet expected
+ *
+ * On a TUN_VNET device a partial checksum of a plain packet is completed.
+ *
+ * Return: the packet's length, or -1 with errno set (EAGAIN: none waiting;
+ * EBADMSG: its vnet header made no sense, or a GSO packet where @gso is
+ * NULL: the packet is gone, read on)
+ */
+ssize_t tun_read_gso(struct tun *t, void *buf, size_t cap, size_t *gso)
+{
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = {{&h, sizeof(h)}, {buf, cap}};
+	size_t seg;
+	ssize_t n;
+
+	if (gso)
+		*gso = 0;
+	if (!(t->flags & TUN_VNET))
+		return read(t->fd, buf, cap);
+	n = readv(t->fd, iov, 2);
+	if (n < 0)
+		return n;
+	if ((size_t)n < sizeof(h) ||
+	    vnet_rx(&h, buf, (size_t)n - sizeof(h), &seg) || (seg && !gso)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (gso)
+		*gso = seg;
+	return n - (ssize_t)sizeof(h);
 }
 
 /**
@@ -195,7 +273,42 @@ ssize_t tun_read(struct tun *t, void *buf, size_t cap)
  */
 ssize_t tun_write(struct tun *t, const void *pkt, size_t len)
 {
-	return write(t->fd, pkt, len);
+	struct virtio_net_hdr h = {0};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)pkt, len}};
+	ssize_t n;
+
+	if (!(t->flags & TUN_VNET))
+		return write(t->fd, pkt, len);
+	n = writev(t->fd, iov, 2);
+	return n < 0 ? n : n - (ssize_t)sizeof(h);
+}
+
+/**
+ * tun_write_gso() - hand the kernel a TCP packet to split into segments
+ * @t:		a TUN_VNET device
+ * @p:		a parsed TCP packet; its checksum is set to the partial
+ *		one the kernel completes in each segment
+ * @gso:	payload bytes per segment; 0, or a packet whose payload
+ *		fits one segment, is written as it is
+ *
+ * Return: @p->len, or -1 with errno set (EINVAL: not a TUN_VNET device,
+ * or the packet is not TCP that can be segmented)
+ */
+ssize_t tun_write_gso(struct tun *t, struct pkt *p, size_t gso)
+{
+	size_t hlen = (size_t)p->l4off + p->l4hlen;
+	struct virtio_net_hdr h;
+	struct iovec iov[2] = {{&h, sizeof(h)}, {p->data, p->len}};
+	ssize_t n;
+
+	if (!gso || p->len <= hlen + gso)
+		return tun_write(t, p->data, p->len);
+	if (!(t->flags & TUN_VNET) || vnet_gso_hdr(&h, p, gso)) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = writev(t->fd, iov, 2);
+	return n < 0 ? n : n - (ssize_t)sizeof(h);
 }
 
 /**

@@ -35,6 +35,7 @@ enum tunnel_drop {
 	TUNNEL_DROP_UNKNOWN_INDEX, /* data for no live session */
 	TUNNEL_DROP_HOLD_FULL,	   /* held for a path or keys: no room */
 	TUNNEL_DROP_HOLD_AGED,	   /* held for a path or keys: too long */
+	TUNNEL_DROP_GSO,	   /* GSO packet that cannot be split */
 	TUNNEL_DROP__COUNT
 };
 
@@ -44,6 +45,8 @@ struct tunnel_stats {
 	uint64_t handshakes; /* completed */
 	uint64_t held;	     /* client: packets held for a path or keys */
 	uint64_t released;   /* client: held packets sent at last */
+	uint64_t gso_sent;   /* client: GSO packets sent whole */
+	uint64_t gso_split;  /* client: GSO packets split before sending */
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d);
@@ -92,6 +95,8 @@ void tunnel_client_detach(struct tunnel_client *tc, struct tconn *c);
 void tunnel_client_receive(struct tunnel_client *tc, uint8_t *msg, size_t len);
 int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt,
 		       size_t len);
+int tunnel_client_send_gso(struct tunnel_client *tc, uint8_t *pkt, size_t len,
+			   size_t gso);
 int tunnel_client_flush(struct tunnel_client *tc);
 bool tunnel_client_up(const struct tunnel_client *tc);
 const struct session_stats *
@@ -116,6 +121,11 @@ struct tunnel_server_handlers {
 		      void *user);
 	/* an IP packet from client @id */
 	void (*packet)(uint32_t id, uint8_t *pkt, size_t len, void *user);
+	/* a TCP packet from client @id for the server to split into
+	 * segments of @gso payload bytes; NULL: the server does not take
+	 * GSO entries (and tells its clients so in the handshake) */
+	void (*gso_packet)(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
+			   void *user);
 	/* client @id's session ended (linger expired): free its state */
 	void (*gone)(uint32_t id, void *user);
 };

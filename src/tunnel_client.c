@@ -31,6 +31,11 @@
  * a connectivity disruption and undoes its retransmission backoff (RFC
  * 6069), so it keeps retrying at its usual timeout and carries on as soon
  * as the path is back rather than tens of seconds later.
+ *
+ * A TCP packet of many segments (read from an offloading TUN) goes whole,
+ * as one GSO entry, when the server takes them (NOISE_AS_GSO in its
+ * assignment) and one message on the path holds it (WebSocket); else it
+ * is split here (pkt_tcp_segment()) and its segments go as any packet.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +43,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pkt.h"
 #include "pktq.h"
 #include "tunnel.h"
 #include "tunnel_out.h"
@@ -61,6 +67,7 @@ struct tunnel_client {
 	uint64_t unready_since; /* first packet that could not go; 0: none */
 	struct tunnel_stats st;
 	uint64_t init_sent_us; /* the last initiation, for the round trip */
+	uint8_t seg[SESSION_PACKET_MAX]; /* one segment of a split packet */
 };
 
 /* The monotonic clock in microseconds: a handshake's round trip on a
@@ -362,6 +369,63 @@ int tunnel_client_send(struct tunnel_client *tc, const uint8_t *pkt, size_t len)
 	tc->unready_since = 0;
 	return tunnel_out_add(&tc->out, &tc->s, tc->path, pkt, len, now,
 			      &tc->st);
+}
+
+/* What the segments of a split GSO packet came to */
+struct split {
+	struct tunnel_client *tc;
+	int ret;
+};
+
+static void send_segment(uint8_t *pkt, size_t len, void *arg)
+{
+	struct split *sp = arg;
+	int r = tunnel_client_send(sp->tc, pkt, len);
+
+	/* pausing the source matters most, then the ICMP answer */
+	if (r == 1 || (r == TUNNEL_UNREACHABLE && sp->ret != 1))
+		sp->ret = r;
+}
+
+/**
+ * tunnel_client_send_gso() - batch a TCP packet of many segments
+ * @tc:		tunnel
+ * @pkt:	packet; its checksum need not be complete (it is computed
+ *		in each segment, here or by the server)
+ * @len:	length
+ * @gso:	TCP payload bytes per segment; 0: a plain packet
+ *
+ * Return: as tunnel_client_send()
+ */
+int tunnel_client_send_gso(struct tunnel_client *tc, uint8_t *pkt, size_t len,
+			   size_t gso)
+{
+	struct split sp = {.tc = tc};
+	struct pkt p;
+
+	if (!gso)
+		return tunnel_client_send(tc, pkt, len);
+	if (ready(tc) && (tc->as.flags & NOISE_AS_GSO) &&
+	    gso >= SESSION_GSO_MIN &&
+	    len <= tunnel_out_max_gso(&tc->out, tc->path)) {
+		tc->unready_since = 0;
+		tc->st.gso_sent++;
+		return tunnel_out_add_gso(&tc->out, &tc->s, tc->path, pkt, len,
+					  gso, ev_now(tc->loop), &tc->st);
+	}
+	if (pkt_parse(&p, pkt, len) != PKT_OK) {
+		tc->st.drops[TUNNEL_DROP_GSO]++;
+		return -1;
+	}
+	tc->st.gso_split++;
+	if (pkt_tcp_one_segment(&p, gso))
+		return tunnel_client_send(tc, pkt, p.len);
+	if (pkt_tcp_segment(&p, gso, tc->seg, sizeof(tc->seg), send_segment,
+			    &sp) < 0) {
+		tc->st.drops[TUNNEL_DROP_GSO]++;
+		return -1;
+	}
+	return sp.ret;
 }
 
 /* Send what is batched; Return: as tunnel_client_send() */

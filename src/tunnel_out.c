@@ -24,6 +24,7 @@ static const char *const drop_names[TUNNEL_DROP__COUNT] = {
 	[TUNNEL_DROP_UNKNOWN_INDEX] = "unknown index",
 	[TUNNEL_DROP_HOLD_FULL] = "hold full",
 	[TUNNEL_DROP_HOLD_AGED] = "held too long",
+	[TUNNEL_DROP_GSO] = "bad gso packet",
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d)
@@ -59,14 +60,28 @@ bool tunnel_out_pending(const struct tunnel_out *o)
 	return o->open && o->b.packets;
 }
 
+/* The largest message for @path */
+static size_t path_cap(const struct tunnel_out *o, struct tconn *path)
+{
+	return path && tconn_mtu(path) < o->cap ? tconn_mtu(path) : o->cap;
+}
+
 /* Start a batch no larger than what the path sends at once */
 static void batch_init(struct tunnel_out *o, struct tconn *path)
 {
-	size_t cap = o->cap;
+	session_batch_init(&o->b, o->buf, path_cap(o, path));
+}
 
-	if (path && tconn_mtu(path) < cap)
-		cap = tconn_mtu(path);
-	session_batch_init(&o->b, o->buf, cap);
+/**
+ * tunnel_out_max_gso() - the longest GSO packet a message on @path carries
+ * @o:		state
+ * @path:	the connection
+ *
+ * Return: a length for tunnel_out_add_gso(), 0 if none fits
+ */
+size_t tunnel_out_max_gso(const struct tunnel_out *o, struct tconn *path)
+{
+	return session_batch_max_gso(path_cap(o, path));
 }
 
 /* Seal what is batched (or an empty keepalive) and send it */
@@ -134,6 +149,27 @@ int tunnel_out_add(struct tunnel_out *o, struct session *s, struct tconn *path,
 		   const uint8_t *pkt, size_t len, uint64_t now,
 		   struct tunnel_stats *st)
 {
+	return tunnel_out_add_gso(o, s, path, pkt, len, 0, now, st);
+}
+
+/**
+ * tunnel_out_add_gso() - batch one packet, maybe a GSO entry
+ * @o:		state
+ * @s:		the peer's session
+ * @path:	the connection, or NULL
+ * @pkt:	IP packet
+ * @len:	its length
+ * @gso:	segment size of a TCP packet for the peer to split (only if
+ *		it takes GSO entries); 0: a plain packet
+ * @now:	current time, ms
+ * @st:		drop counters
+ *
+ * Return: as tunnel_out_add()
+ */
+int tunnel_out_add_gso(struct tunnel_out *o, struct session *s,
+		       struct tconn *path, const uint8_t *pkt, size_t len,
+		       size_t gso, uint64_t now, struct tunnel_stats *st)
+{
 	int ret = 0;
 
 	if (!s->cur.valid) {
@@ -148,13 +184,13 @@ int tunnel_out_add(struct tunnel_out *o, struct session *s, struct tconn *path,
 		batch_init(o, path);
 		o->open = true;
 	}
-	if (!session_batch_add(&o->b, pkt, len))
+	if (!session_batch_add_gso(&o->b, pkt, len, gso))
 		return 0;
 	if (o->b.packets) {
 		ret = seal_send(o, s, path, now, st);
 		batch_init(o, path);
 		o->open = true;
-		if (!session_batch_add(&o->b, pkt, len))
+		if (!session_batch_add_gso(&o->b, pkt, len, gso))
 			return ret;
 	}
 	st->drops[TUNNEL_DROP_TOO_BIG]++;

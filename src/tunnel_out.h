@@ -20,6 +20,10 @@ void tunnel_out_free(struct tunnel_out *o);
 int tunnel_out_add(struct tunnel_out *o, struct session *s, struct tconn *path,
 		   const uint8_t *pkt, size_t len, uint64_t now,
 		   struct tunnel_stats *st);
+int tunnel_out_add_gso(struct tunnel_out *o, struct session *s,
+		       struct tconn *path, const uint8_t *pkt, size_t len,
+		       size_t gso, uint64_t now, struct tunnel_stats *st);
+size_t tunnel_out_max_gso(const struct tunnel_out *o, struct tconn *path);
 int tunnel_out_flush(struct tunnel_out *o, struct session *s,
 		     struct tconn *path, uint64_t now, struct tunnel_stats *st,
 		     bool keepalive);

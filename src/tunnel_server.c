@@ -227,6 +227,8 @@ static void handle_initiation(struct tunnel_server *ts, struct tconn *c,
 	resumed = p->active;
 	if (ts->h->assign(p->id, resumed, &as, ts->user))
 		goto out;
+	if (ts->h->gso_packet)
+		as.flags |= NOISE_AS_GSO;
 	index = idx_alloc(&ts->idx, p);
 	if (!index)
 		goto out;
@@ -283,8 +285,15 @@ static void handle_data(struct tunnel_server *ts, struct tconn *c, uint8_t *msg,
 		p->lingering = false;
 		tick(p);
 	}
-	while (session_iter_next(&it, &pkt, &plen))
-		ts->h->packet(p->id, (uint8_t *)pkt, plen, ts->user);
+	while (session_iter_next(&it, &pkt, &plen)) {
+		if (!it.gso)
+			ts->h->packet(p->id, (uint8_t *)pkt, plen, ts->user);
+		else if (ts->h->gso_packet)
+			ts->h->gso_packet(p->id, (uint8_t *)pkt, plen, it.gso,
+					  ts->user);
+		else
+			ts->st.drops[TUNNEL_DROP_GSO]++;
+	}
 }
 
 /**

@@ -4,7 +4,9 @@
  * The laptop's traffic for the configured routes enters a TUN device; the
  * client reads it in batches, clamps TCP MSS to what the tunnel carries,
  * and hands the packets to the tunnel (tunnel_client.c), which batches
- * them into sealed messages. Replies are written back into the TUN.
+ * them into sealed messages. Replies are written back into the TUN. The
+ * TUN takes TCP segmentation offload (tun.h): the laptop's TCP hands it
+ * packets of up to 64 KiB, which the tunnel carries whole or splits.
  *
  * With a ws:// or wss:// server URL the path to the server is the phone:
  * the client serves a WebSocket on its link-local address (added to the
@@ -49,6 +51,11 @@
 #define QUEUE_BYTES	 (1 << 20)
 #define READS_PER_WAKEUP 64
 #define PKT_MAX		 65536
+/* The largest TCP packet the laptop's stack hands the TUN (TSO). Each goes
+ * in a message of its own, which crosses every hop whole: through the
+ * relay, 48 KiB ones went 20-30 % faster than 64 KiB ones (which make
+ * messages of the largest size), and faster than 16 or 32 KiB ones too */
+#define TUN_GSO_MAX 49152
 /* ICMP host unreachable while the server is out of reach (tunnel.h) */
 #define ICMP_RATE	  10 /* per second per destination */
 #define ICMP_BURST	  10
@@ -77,12 +84,14 @@
 enum client_drop {
 	CLIENT_DROP_NOT_IPV4, /* from the TUN: IPv6 or garbage */
 	CLIENT_DROP_WRITE,    /* the TUN refused a reply */
+	CLIENT_DROP_VNET,     /* from the TUN: a bad offload header */
 	CLIENT_DROP__COUNT
 };
 
 static const char *const drop_names[CLIENT_DROP__COUNT] = {
 	[CLIENT_DROP_NOT_IPV4] = "not ipv4",
 	[CLIENT_DROP_WRITE] = "tun write failed",
+	[CLIENT_DROP_VNET] = "bad offload header",
 };
 
 struct client {
@@ -103,6 +112,7 @@ struct client {
 	struct ratelimit icmp_limit;
 	uint64_t drops[CLIENT_DROP__COUNT];
 	uint64_t packets_out, packets_in;
+	uint64_t gso_out; /* of packets_out: TCP packets of many segments */
 	uint64_t unreachables; /* ICMP host unreachable written */
 	struct client_state state;
 	struct status *status;
@@ -160,8 +170,14 @@ static void on_tun(struct ev_io *io, int events, void *arg)
 	(void)io;
 	(void)events;
 	for (int i = 0; i < READS_PER_WAKEUP && full != 1; i++) {
-		ssize_t n = tun_read(cl->tun, cl->buf, sizeof(cl->buf));
+		size_t gso;
+		ssize_t n =
+			tun_read_gso(cl->tun, cl->buf, sizeof(cl->buf), &gso);
 
+		if (n < 0 && errno == EBADMSG) {
+			cl->drops[CLIENT_DROP_VNET]++;
+			continue;
+		}
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("client: read from %s",
@@ -173,7 +189,9 @@ static void on_tun(struct ev_io *io, int events, void *arg)
 			continue;
 		}
 		clamp(cl, cl->buf, (size_t)n);
-		full = tunnel_client_send(cl->tunnel, cl->buf, (size_t)n);
+		full = tunnel_client_send_gso(cl->tunnel, cl->buf, (size_t)n,
+					      gso);
+		cl->gso_out += gso != 0;
 		if (full == TUNNEL_UNREACHABLE)
 			unreachable(cl, (size_t)n);
 		cl->packets_out++;
@@ -273,6 +291,10 @@ static void on_up(const struct noise_assignment *as, void *user)
 	if (mtu > cl->cf->tun_mtu)
 		mtu = (unsigned)cl->cf->tun_mtu;
 	cl->mss = (uint16_t)(mtu - 40);
+	if (netcfg_link_gso_max(cl->nc, ifindex, TUN_GSO_MAX))
+		log_info("client: could not cap TCP offload packets of %s at "
+			 "%u bytes (see above)",
+			 tun_name(cl->tun), TUN_GSO_MAX);
 	if (netcfg_link_up(cl->nc, ifindex, mtu) ||
 	    netcfg_addr_add(cl->nc, ifindex, &inner) ||
 	    (full_tunnel(cl->cf) && full_tunnel_up(cl, ifindex)))
@@ -494,7 +516,7 @@ static int start_tunnel(struct client *cl)
 	cl->tunnel = tunnel_client_new(cl->loop, &tp, &tunnel_handlers, cl);
 	if (!cl->tunnel)
 		return -1;
-	cl->tun = tun_open(cf->tun_name);
+	cl->tun = tun_open_flags(cf->tun_name, TUN_OFFLOAD);
 	if (!cl->tun)
 		return -1;
 	cl->tun_io = ev_io_new(cl->loop, tun_fd(cl->tun), on_tun, cl);
@@ -514,6 +536,7 @@ static json_t *status_json(void *arg)
 		.transport = cl->t,
 		.tun_name = tun_name(cl->tun),
 		.tun_read = cl->packets_out,
+		.tun_read_gso = cl->gso_out,
 		.tun_written = cl->packets_in,
 		.tun_unreachables = cl->unreachables,
 		.drops = cl->drops,

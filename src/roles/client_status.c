@@ -64,6 +64,21 @@ static json_t *drops(const struct client_status_view *v)
 		status_transport_drops(transport_counters(v->transport)));
 }
 
+/* The TUN's counters; of the packets read, the TCP GSO ones (many
+ * segments at once) and how many of those went whole or split */
+static json_t *tun(const struct client_status_view *v)
+{
+	const struct tunnel_stats *ts = tunnel_client_stats(v->tunnel);
+
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "name", v->tun_name,
+		"packets_read", (json_int_t)v->tun_read, "packets_written",
+		(json_int_t)v->tun_written, "host_unreachable_sent",
+		(json_int_t)v->tun_unreachables, "gso", "read",
+		(json_int_t)v->tun_read_gso, "sent_whole",
+		(json_int_t)ts->gso_sent, "split", (json_int_t)ts->gso_split);
+}
+
 /**
  * client_status_json() - the client's status document
  * @v:	what it is made of
@@ -97,13 +112,7 @@ json_t *client_status_json(const struct client_status_view *v)
 	json_object_set_new(o, "rtt_ms",
 			    cs->ever_up ? json_real((double)cs->rtt_us / 1000)
 					: json_null());
-	json_object_set_new(o, "tun",
-			    json_pack("{s:s, s:I, s:I, s:I}", "name",
-				      v->tun_name, "packets_read",
-				      (json_int_t)v->tun_read, "packets_written",
-				      (json_int_t)v->tun_written,
-				      "host_unreachable_sent",
-				      (json_int_t)v->tun_unreachables));
+	json_object_set_new(o, "tun", tun(v));
 	json_object_set_new(o, "assignment", assignment(cs));
 	json_object_update_new(
 		o, status_traffic(tunnel_client_session_stats(v->tunnel)));

@@ -20,6 +20,7 @@ struct client_status_view {
 	const struct transport *transport;
 	const char *tun_name;
 	uint64_t tun_read, tun_written; /* packets */
+	uint64_t tun_read_gso;		/* of tun_read: TCP GSO packets */
 	uint64_t tun_unreachables;	/* ICMP answers written */
 	const uint64_t *drops;		/* the role's own, by reason */
 	const char *const *drop_names;

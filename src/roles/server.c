@@ -189,14 +189,15 @@ static void icmp_to_client(struct server *s, uint32_t id, struct pkt *p,
 		tunnel_server_send(s->tunnel, id, s->buf, (size_t)len);
 }
 
-/* Larger than the egress device: the kernel does not fragment raw sends,
- * so a DF packet gets "fragmentation needed" (PMTU discovery) and any
- * other is dropped. Return: true if the packet went no further. */
-static bool too_big(struct server *s, uint32_t id, struct pkt *p)
+/* Larger than the egress device (@len: the packet's, or its segments'):
+ * the kernel does not fragment raw sends, so a DF packet gets
+ * "fragmentation needed" (PMTU discovery) and any other is dropped.
+ * Return: true if the packet went no further. */
+static bool too_big(struct server *s, uint32_t id, struct pkt *p, size_t len)
 {
 	int mtu = s->raw ? rawsock_mtu(s->raw, p->daddr) : (int)s->egress_mtu;
 
-	if (mtu <= 0 || p->len <= (size_t)mtu)
+	if (mtu <= 0 || len <= (size_t)mtu)
 		return false;
 	s->drops[SERVER_DROP_SIZE]++;
 	if (p->flags & PKT_F_DF)
@@ -206,9 +207,9 @@ static bool too_big(struct server *s, uint32_t id, struct pkt *p)
 }
 
 /* Kernel-NAT mode: a checked packet from client @id into the kernel */
-static void to_kernel(struct server *s, uint32_t id, struct pkt *p)
+static void to_kernel(struct server *s, uint32_t id, struct pkt *p, size_t gso)
 {
-	switch (knat_outbound(s->knat, id, p)) {
+	switch (knat_outbound(s->knat, id, p, gso)) {
 	case KNAT_SENT:
 		s->forwarded++;
 		break;
@@ -222,11 +223,14 @@ static void to_kernel(struct server *s, uint32_t id, struct pkt *p)
 	}
 }
 
-/* A packet from client @id, on its way to the internet */
-static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
+/* A packet from client @id, on its way to the internet; in kernel-NAT
+ * mode maybe a TCP packet for the kernel to split at @gso bytes of
+ * payload (checked as one packet, its segments against the MTU) */
+static void forward(struct server *s, uint32_t id, uint8_t *pkt, size_t len,
+		    size_t gso)
 {
-	struct server *s = user;
 	struct nat_result res;
+	size_t seglen;
 	struct pkt p;
 
 	if (pkt_parse(&p, pkt, len) != PKT_OK) {
@@ -253,10 +257,11 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 		icmp_to_client(s, id, &p, PKT_ICMP_TIMXCEED, 0, 0);
 		return;
 	}
-	if (p.len > s->egress_mtu && too_big(s, id, &p))
+	seglen = gso ? (size_t)p.l4off + p.l4hlen + gso : p.len;
+	if (seglen > s->egress_mtu && too_big(s, id, &p, seglen))
 		return;
 	if (s->knat) {
-		to_kernel(s, id, &p);
+		to_kernel(s, id, &p, gso);
 		return;
 	}
 	switch (nat_outbound(s->nat, id, pkt, p.len, ev_now(s->loop), &res)) {
@@ -284,6 +289,49 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 	}
 }
 
+static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
+{
+	forward(user, id, pkt, len, 0);
+}
+
+/* A segment of a client's GSO packet, split in userspace-NAT mode */
+struct segments {
+	struct server *s;
+	uint32_t id;
+};
+
+static void forward_segment(uint8_t *pkt, size_t len, void *arg)
+{
+	struct segments *sg = arg;
+
+	forward(sg->s, sg->id, pkt, len, 0);
+}
+
+/* A TCP packet of many segments from client @id (a GSO entry): its
+ * checksum is not carried, every segment's is computed. The kernel splits
+ * it in kernel-NAT mode; else it is split here, and every segment goes
+ * through the checks as a packet of its own. */
+static void on_gso_packet(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
+			  void *user)
+{
+	struct server *s = user;
+	struct segments sg = {s, id};
+	struct pkt p;
+
+	if (pkt_parse(&p, pkt, len) != PKT_OK || p.proto != PKT_PROTO_TCP ||
+	    !(p.flags & PKT_F_L4) || (p.flags & PKT_F_FRAG)) {
+		s->drops[SERVER_DROP_PARSE]++;
+		return;
+	}
+	if (pkt_tcp_one_segment(&p, gso))
+		forward(s, id, pkt, p.len, 0);
+	else if (s->knat)
+		forward(s, id, pkt, p.len, gso);
+	else if (pkt_tcp_segment(&p, gso, s->seg, sizeof(s->seg),
+				 forward_segment, &sg) < 0)
+		s->drops[SERVER_DROP_PARSE]++;
+}
+
 /* Answer a reply (already translated) for client @id, which is offline,
  * with ICMP host unreachable: built as if the client's own router sent
  * it, then through the NAT like any ICMP error from a client */
@@ -305,7 +353,7 @@ static void unreachable(struct server *s, uint32_t id, uint8_t *pkt,
 		return;
 	if (s->knat) {
 		if (pkt_parse(&p, s->buf, (size_t)n) == PKT_OK)
-			knat_outbound(s->knat, id, &p);
+			knat_outbound(s->knat, id, &p, 0);
 	} else if (nat_outbound(s->nat, id, s->buf, (size_t)n, ev_now(s->loop),
 				&res) == NAT_FORWARD &&
 		   rawsock_send(s->raw, s->buf, (size_t)n)) {
@@ -388,6 +436,7 @@ static void on_gone(uint32_t id, void *user)
 static const struct tunnel_server_handlers tunnel_handlers = {
 	.assign = on_assign,
 	.packet = on_packet,
+	.gso_packet = on_gso_packet,
 	.gone = on_gone,
 };
 

@@ -82,6 +82,30 @@ sc_bulk() {
 		same "$TMP/up.bin" "$TMP/www/upload/up.bin"
 }
 
+# the bulk upload used the TUN's TCP segmentation offload: packets of many
+# segments read at once, carried whole over WebSocket (the server takes
+# them), split by the client over UDP
+sc_offload() {
+	local how=sent_whole
+	[ "$transport" != udp ] || how=split
+	check "ip -d link show tether0" laptop ip -d link show tether0
+	expect_out "gso_max_size 49152" \
+		"the TUN takes TCP packets of up to 48 KiB"
+	check "the client's status document" \
+		laptop curl -sS -f -m 5 http://127.0.0.1:6355/status
+	check "the client read TCP GSO packets from its TUN, and $how them" \
+		gso_counted "$how"
+}
+
+# gso_counted HOW - the status document in $out counts TCP GSO packets
+# read from the TUN, and some HOW (sent_whole, split)
+gso_counted() {
+	echo "$out" | "$PY" -c 'import json, sys
+g = json.load(sys.stdin)["tun"]["gso"]
+print("# gso:", g)
+sys.exit(not (g["read"] > 0 and g[sys.argv[1]] > 0))' "$1"
+}
+
 # 50 TCP streams at once through the tunnel all complete
 sc_parallel() {
 	check "iperf3 -P 50: 50 parallel streams through the tunnel" \
@@ -188,6 +212,48 @@ sc_loopback() {
 		has_packet '^45.{16}01.{4}7f0000010a4d000200'
 }
 
+# gso_packets - tpeer's input: a TCP packet (ACK, 1,000 bytes of payload,
+# no valid checksum) to the closed port 203.0.113.2:19 as a GSO entry of
+# 536-byte segments, then a UDP datagram to the same port as one (a lie)
+gso_packets() {
+	"$PY" - <<-'EOF'
+	import struct
+	def ip(proto, body):
+	    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 7, 0x4000,
+	                    64, proto, 0, bytes([10, 77, 0, 2]),
+	                    bytes([203, 0, 113, 2]))
+	    s = sum(struct.unpack("!10H", h))
+	    s = (s & 0xffff) + (s >> 16)
+	    return h[:10] + struct.pack("!H", ~s & 0xffff) + h[12:] + body
+	tcp = struct.pack("!HHIIBBHHH", 40000, 19, 1000, 2000, 5 << 4, 0x10,
+	                  65535, 0, 0) + bytes(1000)
+	udp = struct.pack("!HHHH", 40000, 19, 108, 0) + bytes(100)
+	print("gso 536", ip(6, tcp).hex())
+	print("gso 536", ip(17, udp).hex())
+	EOF
+}
+
+# a TCP packet carried as a GSO entry (tpeer sends one over UDP, where it
+# fits) reaches the internet with valid checksums: the closed port answers
+# with a RST, one per segment from the userspace NAT (the kernel's NAT
+# hands the inet host the packet whole over the veth, a GSO packet with a
+# checksum to complete: one RST); a UDP datagram in a GSO entry is
+# dropped, not forwarded (no port unreachable comes back)
+sc_gso_entries() {
+	local n want=2
+	[ "${nat_mode:-userspace}" != kernel ] || want=1
+	gso_packets >"$TMP/gso.hex"
+	check "tpeer sends a TCP packet and a UDP one as GSO entries" \
+		feed "$TMP/gso.hex" laptop "$TPEER" -w 2000 \
+		udp://198.51.100.1:8080 "$TMP/laptop2.key" "$(pub server)"
+	n=$(printf '%s\n' "$out" |
+		grep -Ec '^45.{16}06.{4}cb0071020a4d0002.{26}04' || true)
+	check "the TCP packet arrived: $want RST back" \
+		[ "$n" -eq "$want" ]
+	check_not "the UDP datagram in a GSO entry went nowhere" \
+		has_packet '^45.{16}01.{4}cb0071020a4d00020303'
+}
+
 # PMTU discovery through the NAT: 2 MiB to a host behind a 1000-byte link
 sc_pmtu() {
 	make_file "$TMP/pmtu.bin" 2
@@ -254,11 +320,13 @@ scenarios() {
 	sc_dns
 	sc_ping
 	sc_bulk
+	sc_offload
 	sc_parallel
 	sc_throughput
 	sc_no_kernel_replies
 	sc_egress_policy
 	sc_loopback
+	sc_gso_entries
 	sc_mapping
 	sc_pmtu
 	sc_client_undo

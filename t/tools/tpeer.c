@@ -9,7 +9,9 @@
  * stdin first (one packet in hex each; blank lines and lines starting with
  * '#' are skipped), does the handshake, sends the packets, then prints
  * every packet the server sends back as one hex line on stdout until MS
- * milliseconds (default 2000) after the last send. The handshake's
+ * milliseconds (default 2000) after the last send. A line "gso N HEX"
+ * sends its packet as a GSO entry of N-byte segments (when the server
+ * takes them and it fits a datagram; else tpeer splits it). The handshake's
  * assignment goes to stderr as "up ADDR/PREFIX mtu MTU".
  *
  * Exit status: 0 after the wait, 1 when the tunnel did not come up within
@@ -38,6 +40,7 @@
 struct packet {
 	uint8_t b[PKT_MAX];
 	size_t len;
+	size_t gso;
 };
 
 static struct packet out[MAX_PACKETS];
@@ -83,13 +86,19 @@ static int read_packets(void)
 
 	while (fgets(line, sizeof(line), stdin)) {
 		size_t n = strcspn(line, "\r\n");
+		char *hex = line, *end;
 
 		lineno++;
 		line[n] = 0;
 		if (!n || line[0] == '#')
 			continue;
+		if (nout < MAX_PACKETS && !strncmp(line, "gso ", 4)) {
+			out[nout].gso = strtoul(line + 4, &end, 10);
+			hex = end;
+			n -= (size_t)(end - line);
+		}
 		if (nout == MAX_PACKETS ||
-		    sodium_hex2bin(out[nout].b, PKT_MAX, line, n, " :",
+		    sodium_hex2bin(out[nout].b, PKT_MAX, hex, n, " :",
 				   &out[nout].len, NULL) ||
 		    out[nout].len < 20) {
 			fprintf(stderr,
@@ -130,7 +139,7 @@ static void on_up(const struct noise_assignment *as, void *user)
 		return; /* a rekey: the packets went already */
 	ev_timer_stop(deadline);
 	for (size_t i = 0; i < nout; i++)
-		tunnel_client_send(tc, out[i].b, out[i].len);
+		tunnel_client_send_gso(tc, out[i].b, out[i].len, out[i].gso);
 	tunnel_client_flush(tc);
 	ev_timer_start(done_timer, wait_ms, 0);
 }

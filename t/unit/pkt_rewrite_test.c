@@ -551,6 +551,20 @@ static void test_tcp_segment(void)
 	pkt_parse(&p, b, len);
 	is(pkt_tcp_segment(&p, 1340, out, sizeof(out), collect, &total), -1,
 	   "segment: UDP is not split");
+	ok(!pkt_tcp_one_segment(&p, 1340), "one segment: UDP is not");
+
+	g.plen = 100;
+	len = pktgen_tcp(b, sizeof(b), &g);
+	b[36] ^= 0x5a; /* a partial sum, as a GSO packet's */
+	pkt_parse(&p, b, len);
+	ok(pkt_tcp_one_segment(&p, 100) && pktgen_l4_csum_ok(b, len),
+	   "one segment: 100 bytes at 100, checksum completed");
+	g.plen = 101;
+	len = pktgen_tcp(b, sizeof(b), &g);
+	b[36] ^= 0x5a;
+	pkt_parse(&p, b, len);
+	ok(!pkt_tcp_one_segment(&p, 100) && !pktgen_l4_csum_ok(b, len),
+	   "one segment: 101 bytes at 100 are two, left alone");
 }
 
 int main(void)

@@ -363,6 +363,27 @@ static void test_framing(void)
 		 SESSION_ERR_FRAMING,
 		 0},
 		{"padding only", {0, 0, 0, 0}, 4, SESSION_OK, 0},
+		{"GSO entry", {0xff, 0xff, 0x18, 2, 1, 0, 0x45}, 7, SESSION_OK, 1},
+		{"GSO segment size under 536",
+		 {0xff, 0xff, 0x17, 2, 1, 0, 0x45},
+		 7,
+		 SESSION_ERR_FRAMING,
+		 0},
+		{"GSO length 0",
+		 {0xff, 0xff, 0x18, 2, 0, 0, 0, 0},
+		 8,
+		 SESSION_ERR_FRAMING,
+		 0},
+		{"GSO length past the end",
+		 {0xff, 0xff, 0x18, 2, 9, 0, 0x45},
+		 7,
+		 SESSION_ERR_FRAMING,
+		 0},
+		{"GSO header cut short",
+		 {0xff, 0xff, 0x18, 2},
+		 4,
+		 SESSION_ERR_FRAMING,
+		 0},
 	};
 	uint8_t msg[64];
 	struct session_iter it;
@@ -383,7 +404,52 @@ static void test_framing(void)
 		is(n, cases[i].packets, "framing: %s has %u packets",
 		   cases[i].name, cases[i].packets);
 	}
-	is(l.s.stats.drops[SESSION_ERR_FRAMING], 4, "4 counted bad framing");
+	is(l.s.stats.drops[SESSION_ERR_FRAMING], 8, "8 counted bad framing");
+}
+
+/* GSO entries: built, carried and told apart from plain packets */
+static void test_gso_entries(void)
+{
+	static uint8_t buf[SESSION_MAX_MESSAGE], big[SESSION_MAX_MESSAGE];
+	size_t max = session_batch_max_gso(SESSION_MAX_MESSAGE), len, plen;
+	struct session_batch b;
+	struct session_iter it;
+	const uint8_t *p;
+	struct link l;
+
+	link_init(&l, NULL);
+	link_handshake(&l, 0);
+	is(max, SESSION_MAX_BATCH - SESSION_GSO_HDR,
+	   "gso: the longest entry fills a whole batch");
+	is(session_batch_max_gso(1472), 1440 - SESSION_GSO_HDR,
+	   "gso: a UDP datagram's batch holds 1,434 bytes of it");
+	memset(big, 0x45, sizeof(big));
+	session_batch_init(&b, buf, sizeof(buf));
+	is(session_batch_add_gso(&b, big, 100, 535), -1,
+	   "gso: segment size 535 refused");
+	is(session_batch_add_gso(&b, big, 5, 0), 0, "gso: size 0: plain");
+	is(session_batch_add_gso(&b, big, 3000, 1448), 0, "gso: an entry");
+	is(session_batch_add_gso(&b, big, max, 1448), -1,
+	   "gso: no room for a full one now");
+	is(session_seal(&l.c, &b, 1, &len), SESSION_OK, "gso: sealed");
+	is(session_open(&l.s, buf, len, 1, &it), SESSION_OK, "gso: opened");
+	ok(session_iter_next(&it, &p, &plen) && plen == 5 && !it.gso,
+	   "gso: the plain packet first");
+	ok(session_iter_next(&it, &p, &plen) && plen == 3000 &&
+		   it.gso == 1448 && p[0] == 0x45,
+	   "gso: then the entry, segment size 1448");
+	ok(!session_iter_next(&it, &p, &plen) && !it.gso, "gso: no more");
+
+	session_batch_init(&b, buf, sizeof(buf));
+	is(session_batch_add_gso(&b, big, max + 1, 1448), -1,
+	   "gso: one byte over the longest: refused");
+	is(session_batch_add_gso(&b, big, max, 1448), 0,
+	   "gso: the longest fits an empty batch");
+	is(session_seal(&l.c, &b, 2, &len), SESSION_OK, "gso: sealed");
+	is(len, SESSION_MAX_MESSAGE, "gso: a message of 65,536 bytes");
+	is(session_open(&l.s, buf, len, 2, &it), SESSION_OK, "gso: opened");
+	ok(session_iter_next(&it, &p, &plen) && plen == max && it.gso == 1448,
+	   "gso: carried whole");
 }
 
 struct retired {
@@ -667,6 +733,7 @@ int main(void)
 	test_replay_and_reorder();
 	test_sizes();
 	test_framing();
+	test_gso_entries();
 	test_rekey_by_time();
 	test_lost_initiation();
 	test_rekey_by_count();
