@@ -243,13 +243,13 @@ int netcfg_link_up(struct netcfg *nc, int ifindex, unsigned mtu)
  */
 int netcfg_link_gso_max(struct netcfg *nc, int ifindex, unsigned bytes)
 {
-	struct nlmsghdr *nlh = netcfg_msg(nc, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = nlx_msg(&nc->nlx, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	mnl_attr_put_u32(nlh, IFLA_GSO_MAX_SIZE, bytes);
-	return netcfg_talk(nc, NULL, NULL);
+	return nlx_talk(&nc->nlx, NULL, NULL);
 }
 
 static void put_addr(struct nlmsghdr *nlh, uint16_t type, const struct addr *a)
