@@ -3,22 +3,25 @@
  * server
  *
  * One non-blocking socket per transport. Reads drain the socket in batches
- * with recvmmsg() each loop turn. A datagram from an address that has no
- * lasting tconn is handed to the role with a temporary tconn on the stack,
- * so unauthenticated traffic allocates nothing; tconn_keep() makes it
- * lasting once the role has authenticated the peer. Lasting peers live in
- * a hash table keyed by address, so the server finds a peer in O(1).
- * Datagrams to send are gathered in one run per transport (udp_tx.c) and
- * leave when the run cannot take the next one or at the end of the loop
- * turn, with UDP GSO where the kernel has it: one system call and one trip
- * through the stack for up to 64 datagrams.  UDP has no send queue
- * beyond that: a full socket buffer is a counted drop.
+ * with recvmmsg() each loop turn; with UDP_GRO, one buffer may hold
+ * several datagrams of one size the kernel merged, handed over one by one. A
+ * datagram from an address that has no lasting tconn is handed to the role with
+ * a temporary tconn on the stack, so unauthenticated traffic allocates nothing;
+ * tconn_keep() makes it lasting once the role has authenticated the peer.
+ * Lasting peers live in a hash table keyed by address, so the server finds a
+ * peer in O(1). Datagrams to send are gathered in one run per transport
+ * (udp_tx.c) and leave when the run cannot take the next one or at the end of
+ * the loop turn, with UDP GSO where the kernel has it: one system call and one
+ * trip through the stack for up to 64 datagrams.  UDP has no send queue beyond
+ * that: a full socket buffer is a counted drop.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +33,10 @@
 #define MAX_DGRAM 65535
 #define BUCKETS	  1024
 #define SOCKBUF	  (4 << 20)
+
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
+#endif
 
 struct udp_conn {
 	struct tconn c; /* first: tconn_* see this */
@@ -101,25 +108,26 @@ static void unlink_conn(struct udp_transport *ut, struct udp_conn *u)
 		*pp = u->next;
 }
 
-static void deliver(struct udp_transport *ut, const struct mmsghdr *m,
-		    const struct sockaddr_storage *from, uint8_t *buf)
+/* One datagram to the role, from a lasting peer or a temporary one */
+static void deliver(struct udp_transport *ut,
+		    const struct sockaddr_storage *from, socklen_t fromlen,
+		    uint8_t *buf, size_t len)
 {
 	const struct transport_handlers *h = ut->t.h;
 	struct udp_conn tmp, *u;
-	size_t len = m->msg_len;
 
-	if (m->msg_hdr.msg_flags & MSG_TRUNC || len > ut->max_message) {
+	if (len > ut->max_message) {
 		ut->t.counters.drop_too_big++;
 		return;
 	}
-	u = lookup(ut, from, m->msg_hdr.msg_namelen);
+	u = lookup(ut, from, fromlen);
 	if (u && u->paused)
 		return;
 	if (!u) {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.c.t = &ut->t;
-		memcpy(&tmp.addr, from, m->msg_hdr.msg_namelen);
-		tmp.addrlen = m->msg_hdr.msg_namelen;
+		memcpy(&tmp.addr, from, fromlen);
+		tmp.addrlen = fromlen;
 		name_peer(&tmp);
 		u = &tmp;
 	}
@@ -128,10 +136,48 @@ static void deliver(struct udp_transport *ut, const struct mmsghdr *m,
 	h->message(&u->c, buf, len, ut->t.user);
 }
 
+/* The datagram size of what the kernel merged (UDP_GRO), or 0 */
+static size_t gro_size(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int size;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(size)))
+			continue;
+		memcpy(&size, CMSG_DATA(cm), sizeof(size));
+		return size > 0 ? (size_t)size : 0;
+	}
+	return 0;
+}
+
+/* One received buffer: a datagram, or datagrams of one size (the last
+ * may be shorter) that the kernel merged */
+static void deliver_all(struct udp_transport *ut, struct mmsghdr *m,
+			const struct sockaddr_storage *from, uint8_t *buf)
+{
+	size_t len = m->msg_len, seg = gro_size(&m->msg_hdr), k;
+
+	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+		ut->t.counters.drop_too_big++;
+		return;
+	}
+	if (!seg || seg > len)
+		seg = len;
+	do {
+		k = len < seg ? len : seg;
+		deliver(ut, from, m->msg_hdr.msg_namelen, buf, k);
+		buf += k;
+		len -= k;
+	} while (len);
+}
+
 static void on_readable(struct ev_io *io, int events, void *arg)
 {
 	struct udp_transport *ut = arg;
 	struct sockaddr_storage from[BATCH];
+	char ctl[BATCH][CMSG_SPACE(sizeof(int))];
 	struct mmsghdr m[BATCH];
 	struct iovec iov[BATCH];
 	int n;
@@ -146,6 +192,8 @@ static void on_readable(struct ev_io *io, int events, void *arg)
 		m[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_control = ctl[i];
+		m[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 	}
 	n = recvmmsg(ut->fd, m, BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
@@ -155,12 +203,12 @@ static void on_readable(struct ev_io *io, int events, void *arg)
 	}
 	/* a handler may free the transport's peers, never the transport */
 	for (int i = 0; i < n; i++)
-		deliver(ut, &m[i], &from[i], iov[i].iov_base);
+		deliver_all(ut, &m[i], &from[i], iov[i].iov_base);
 }
 
 static int open_socket(struct udp_transport *ut, int family)
 {
-	int fd, buf = SOCKBUF;
+	int fd, buf = SOCKBUF, on = 1;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -172,6 +220,8 @@ static int open_socket(struct udp_transport *ut, int family)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	/* merged datagrams in one read where the kernel can (Linux 5.0) */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	if (ut->fwmark &&
 	    setsockopt(fd, SOL_SOCKET, SO_MARK, &ut->fwmark, sizeof(int))) {
 		log_warn("udp: SO_MARK %d", ut->fwmark);
