@@ -51,6 +51,10 @@
 #define CAPTURE_BUDGET	 4096 /* packets per wakeup */
 #define CAPTURE_RETRY_MS 1000 /* after a read error */
 
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23 /* linux/if_packet.h, Linux 4.20 */
+#endif
+
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
@@ -432,7 +436,7 @@ static int set_filter(struct capture *c, struct ring *r,
 static int activate(struct capture *c, struct ring *r)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	int rc = pcap_activate(r->pc);
+	int rc = pcap_activate(r->pc), on = 1;
 	const char *name;
 
 	if (rc < 0) {
@@ -448,6 +452,10 @@ static int activate(struct capture *c, struct ring *r)
 			  c->ifname, pcap_geterr(r->pc));
 		return -1;
 	}
+	/* and the kernel does not even clone the packets going out (every
+	 * one the NAT sends) for the handle; libpcap's test stays */
+	setsockopt(pcap_fileno(r->pc), SOL_PACKET, PACKET_IGNORE_OUTGOING, &on,
+		   sizeof(on));
 	r->dlt = pcap_datalink(r->pc);
 	if (!dlt_supported(r->dlt)) {
 		name = pcap_datalink_val_to_name(r->dlt);
