@@ -1,29 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /* capture.c - picking the NAT's replies off the egress interface (libpcap)
  *
- * Theory of operation: one pcap handle per capture, inbound direction only,
- * with a kernel BPF filter built from the NAT's external address and port
- * range, so the ring only ever holds packets the NAT may want.  The handle
- * is non-blocking and its selectable fd sits in the event loop; each wakeup
- * reads up to CAPTURE_BATCHES * CAPTURE_BATCH packets, so a flood cannot
- * starve the rest of the loop (the fd stays readable and the next turn goes
- * on).  Each packet loses its link header and is copied into a buffer of
- * the capture's own, because the NAT rewrites packets in place and pcap's
- * ring belongs to pcap; the copy costs one memcpy of the packet.
+ * Theory of operation: libpcap handles in immediate mode (TPACKET_V2: each
+ * packet is readable as soon as the kernel has put it in the ring), inbound
+ * only, with kernel BPF filters built from the NAT's external address and
+ * port range, so the rings only ever hold packets the NAT may want.  The
+ * handles are non-blocking and their selectable fds sit in the event loop.
  *
- * Two ring modes (struct capture_params.immediate):
- *   - immediate: libpcap uses TPACKET_V2, every packet is readable at once.
- *     Each ring slot is sized for the snap length (65535 bytes) whenever
- *     the interface is not Ethernet or has any offload on (GRO, TSO, ...),
- *     so the ring then holds ring_bytes / 64 KiB packets only: a 4 MiB
- *     ring on a veth kept 64 of a burst of 5000 small datagrams.
- *   - TPACKET_V3: packets are packed into blocks handed over when full or
- *     after block_timeout_ms; the same ring kept all 5000, at the cost of
- *     up to block_timeout_ms of latency when traffic is light.
+ * A TPACKET_V2 ring has slots of one size, the snap length.  Receive
+ * offloads (GRO, LRO; on a veth, GSO from the peer) hand over TCP segments
+ * merged into packets of up to 64 KiB, so one ring for all would need
+ * 64 KiB slots (128 KiB of memory each) and would hold few packets: a
+ * burst of small datagrams would overflow it.  So there are two rings,
+ * split by the filter on the frame length: one with slots just over the
+ * MTU for every packet that fits (most of them, and all of them without
+ * offloads), one with 64 KiB slots for the merged ones only.  TPACKET_V3,
+ * which packs packets of any size into blocks, hands a block over only
+ * when it is full or after a timeout of at least 1 ms: every reply on a
+ * quiet link would wait for it.
  *
- * Receive offloads (GRO, LRO; on a veth, GSO from the peer) hand over TCP
- * segments merged into packets far over the MTU, which the NAT cannot
- * forward; the first such packet is logged with the fix.
+ * The rings are read together, oldest packet first by the kernel's
+ * timestamps, one packet read ahead from each, so that a flow whose
+ * packets went to both stays in order.  Each wakeup hands over at most
+ * CAPTURE_BUDGET packets, so a flood cannot starve the rest of the loop
+ * (the fds stay readable and the next turn goes on).  Each packet loses
+ * its link header and is copied into a buffer of its ring's own, because
+ * the NAT rewrites packets in place and pcap's ring belongs to pcap; the
+ * copy costs one memcpy of the packet.
+ *
+ * Without a known MTU (the "any" pseudo-interface) there is one ring, with
+ * 64 KiB slots.
  */
 #include <net/if.h>
 #include <pcap/pcap.h>
@@ -39,33 +45,52 @@
 #include "capture.h"
 #include "log.h"
 
-#define CAPTURE_SNAPLEN	     65535
-#define CAPTURE_RING_MIN     (4u << 20)
-#define CAPTURE_BLOCK_TMO_MS 10	  /* TPACKET_V3 block timeout by default */
-#define CAPTURE_BATCH	     64	  /* packets per pcap_dispatch() */
-#define CAPTURE_BATCHES	     64	  /* pcap_dispatch() calls per wakeup */
-#define CAPTURE_RETRY_MS     1000 /* after a read error */
+#define CAPTURE_SNAPLEN	 65535
+#define CAPTURE_RING_MIN (1u << 20)
+#define CAPTURE_SLACK	 64   /* link header room over the MTU, in slots */
+#define CAPTURE_BUDGET	 4096 /* packets per wakeup */
+#define CAPTURE_RETRY_MS 1000 /* after a read error */
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23 /* linux/if_packet.h, Linux 4.20 */
+#endif
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
 
-struct capture {
+enum { RING_SMALL, RING_MERGED, RING__COUNT };
+
+struct capture;
+
+/* One pcap handle and the packet read ahead from it */
+struct ring {
+	struct capture *c;
 	pcap_t *pc;
 	struct ev_io *io;
+	int dlt;
+	bool have;	   /* buf holds the next packet */
+	bool empty;	   /* nothing more to read in this wakeup */
+	uint64_t ts;	   /* the packet's timestamp, ns */
+	uint64_t ts_scale; /* ns per unit of pcap's ts.tv_usec */
+	size_t len, cap;
+	unsigned int ps_drop, ps_ifdrop; /* last pcap_stats(), 32-bit */
+	uint8_t *buf;
+};
+
+struct capture {
+	struct ring ring[RING__COUNT];
+	unsigned int nrings;
 	struct ev_timer *retry;
 	capture_cb cb;
 	void *arg;
-	int dlt;
-	bool busy;	  /* inside pcap_dispatch() */
+	bool busy;	  /* handing packets over */
 	bool dead;	  /* closed from the callback: free when out */
 	bool failing;	  /* the last read failed; logged once */
 	bool merged;	  /* warned of a packet over the MTU */
 	unsigned int mtu; /* of the interface; 0 if unknown ("any") */
 	uint64_t received, not_ip, dropped_kernel, dropped_iface;
-	unsigned int ps_drop, ps_ifdrop; /* last pcap_stats(), 32-bit */
 	char ifname[64];
-	uint8_t buf[CAPTURE_SNAPLEN]; /* the packet handed to the callback */
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -138,16 +163,16 @@ static bool dlt_supported(int dlt)
 	}
 }
 
+/* pcap's callback: read the frame ahead into the ring's buffer */
 static void on_frame(u_char *user, const struct pcap_pkthdr *h,
 		     const u_char *bytes)
 {
-	struct capture *c = (struct capture *)user;
+	struct ring *r = (struct ring *)user;
+	struct capture *c = r->c;
 	size_t off, len;
 
-	if (c->dead)
-		return;
 	c->received++;
-	if (ip_offset(c->dlt, bytes, h->caplen, &off)) {
+	if (ip_offset(r->dlt, bytes, h->caplen, &off)) {
 		c->not_ip++;
 		log_debug("capture: %s: dropped a frame without IPv4",
 			  c->ifname);
@@ -164,22 +189,39 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h,
 			  c->ifname, len, c->mtu, c->ifname);
 		c->merged = true;
 	}
-	if (len > sizeof(c->buf))
-		len = sizeof(c->buf);
-	memcpy(c->buf, bytes + off, len);
-	c->cb(c->buf, len, c->arg);
+	if (len > r->cap)
+		len = r->cap;
+	memcpy(r->buf, bytes + off, len);
+	r->len = len;
+	r->ts = (uint64_t)h->ts.tv_sec * 1000000000u +
+		(uint64_t)h->ts.tv_usec * r->ts_scale;
+	r->have = true;
 }
 
 static void destroy(struct capture *c)
 {
-	ev_io_free(c->io); /* stops watching before pcap closes the fd */
+	for (unsigned int i = 0; i < RING__COUNT; i++) {
+		struct ring *r = &c->ring[i];
+
+		ev_io_free(r->io); /* stops watching before pcap closes it */
+		if (r->pc)
+			pcap_close(r->pc);
+		free(r->buf);
+	}
 	ev_timer_free(c->retry);
-	if (c->pc)
-		pcap_close(c->pc);
 	free(c);
 }
 
-static void on_readable(struct ev_io *io, int events, void *arg);
+/* Watch every ring's fd; -1 if the loop refuses one */
+static int watch(struct capture *c)
+{
+	for (unsigned int i = 0; i < c->nrings; i++)
+		if (ev_io_start(c->ring[i].io, EV_READ))
+			return -1;
+	return 0;
+}
+
+static void drain(struct capture *c);
 
 /* After a read error, or while libpcap asks to be called (interface down) */
 static void on_retry(struct ev_timer *t, void *arg)
@@ -187,72 +229,115 @@ static void on_retry(struct ev_timer *t, void *arg)
 	struct capture *c = arg;
 
 	(void)t;
-	if (ev_io_start(c->io, EV_READ)) {
+	if (watch(c)) {
 		ev_timer_start(c->retry, CAPTURE_RETRY_MS, 0);
 		return;
 	}
-	on_readable(c->io, 0, c);
+	drain(c);
 }
 
 /*
  * A read error (the interface went away) would make a level-triggered fd
  * spin: stop watching for a while, and say so once per streak.
  */
-static void read_failed(struct capture *c)
+static void read_failed(struct capture *c, struct ring *r)
 {
 	if (!c->failing)
 		log_warnx("capture: %s: %s; retrying every %d ms", c->ifname,
-			  pcap_geterr(c->pc), CAPTURE_RETRY_MS);
+			  pcap_geterr(r->pc), CAPTURE_RETRY_MS);
 	c->failing = true;
-	ev_io_stop(c->io);
+	for (unsigned int i = 0; i < c->nrings; i++)
+		ev_io_stop(c->ring[i].io);
 	ev_timer_start(c->retry, CAPTURE_RETRY_MS, 0);
 }
 
-static void on_readable(struct ev_io *io, int events, void *arg)
+/*
+ * The ring whose packet read ahead is the oldest, reading one ahead from
+ * each ring that has none (unless @more is false); NULL once none has one.
+ * A ring that has nothing now is not asked again in this wakeup.
+ */
+static struct ring *oldest(struct capture *c, bool more, struct ring **failed)
 {
-	const struct timeval *tmo;
-	struct capture *c = arg;
-	uint64_t ms;
-	int i, n = 0;
+	struct ring *best = NULL;
+	int n;
 
-	(void)io;
+	for (unsigned int i = 0; i < c->nrings; i++) {
+		struct ring *r = &c->ring[i];
+
+		/* a frame without IPv4 is read and counted, not handed over */
+		for (int tries = 0; more && !r->have && !r->empty && tries < 8;
+		     tries++) {
+			n = pcap_dispatch(r->pc, 1, on_frame, (u_char *)r);
+			if (n < 0)
+				*failed = r;
+			if (n <= 0)
+				r->empty = true;
+		}
+		if (r->have && (!best || r->ts < best->ts))
+			best = r;
+	}
+	return best;
+}
+
+/* Hand over what the rings hold, oldest first, up to CAPTURE_BUDGET */
+static void drain(struct capture *c)
+{
+	struct ring *r, *failed = NULL;
+	const struct timeval *tmo;
+	unsigned int i, n = 0;
+	uint64_t ms;
+
+	for (i = 0; i < c->nrings; i++)
+		c->ring[i].empty = false;
 	c->busy = true;
-	for (i = 0; i < CAPTURE_BATCHES && !c->dead; i++) {
-		n = pcap_dispatch(c->pc, CAPTURE_BATCH, on_frame, (u_char *)c);
-		if (n < CAPTURE_BATCH)
-			break;
+	/* past the budget, only what was read ahead goes out: nothing
+	 * waits in a buffer for a wakeup that may not come */
+	while (!c->dead && (r = oldest(c, n < CAPTURE_BUDGET, &failed))) {
+		r->have = false;
+		n++;
+		c->cb(r->buf, r->len, c->arg);
 	}
 	c->busy = false;
 	if (c->dead) {
 		destroy(c);
 		return;
 	}
-	if (n == PCAP_ERROR) {
-		read_failed(c);
+	if (failed) {
+		read_failed(c, failed);
 		return;
 	}
 	if (n > 0 && c->failing) {
 		log_info("capture: %s: reading again", c->ifname);
 		c->failing = false;
 	}
-	/* EV_WRITE, never asked for, is an error (POLLERR, such as the
-	 * interface going down): the loop stopped watching, pcap_dispatch()
-	 * has taken the error, so watch again */
-	if (events & EV_WRITE)
-		ev_io_start(c->io, EV_READ);
 	/* until the interface is seen up again or gone, libpcap needs calls
 	 * without the fd becoming readable */
-	tmo = pcap_get_required_select_timeout(c->pc);
-	if (tmo && !ev_timer_active(c->retry)) {
-		ms = (uint64_t)tmo->tv_sec * 1000 +
-		     (uint64_t)tmo->tv_usec / 1000;
-		ev_timer_start(c->retry, ms < 100 ? 100 : ms, 0);
+	for (i = 0; i < c->nrings; i++) {
+		tmo = pcap_get_required_select_timeout(c->ring[i].pc);
+		if (tmo && !ev_timer_active(c->retry)) {
+			ms = (uint64_t)tmo->tv_sec * 1000 +
+			     (uint64_t)tmo->tv_usec / 1000;
+			ev_timer_start(c->retry, ms < 100 ? 100 : ms, 0);
+		}
 	}
 }
 
-static void log_activate_error(const struct capture *c, int rc)
+static void on_readable(struct ev_io *io, int events, void *arg)
 {
-	const char *why = pcap_geterr(c->pc);
+	struct ring *r = arg;
+	struct capture *c = r->c;
+
+	/* EV_WRITE, never asked for, is an error (POLLERR, such as the
+	 * interface going down): the loop stopped watching, the read below
+	 * takes the error, so watch again */
+	if (events & EV_WRITE)
+		ev_io_start(io, EV_READ);
+	drain(c);
+}
+
+static void log_activate_error(const struct capture *c, pcap_t *pc, int rc)
+{
+	const char *why = pcap_geterr(pc);
 
 	switch (rc) {
 	case PCAP_ERROR_NO_SUCH_DEVICE:
@@ -277,28 +362,24 @@ static void log_activate_error(const struct capture *c, int rc)
 	}
 }
 
-static int configure(struct capture *c, const struct capture_params *p)
+/* Snap length and ring size, immediate mode, nanosecond timestamps */
+static int configure(struct capture *c, struct ring *r, int snaplen,
+		     size_t ring)
 {
-	size_t ring = p->ring_bytes < CAPTURE_RING_MIN ? CAPTURE_RING_MIN
-						       : p->ring_bytes;
-	int tmo = p->block_timeout_ms > 0 ? p->block_timeout_ms
-					  : CAPTURE_BLOCK_TMO_MS;
-
+	if (ring < CAPTURE_RING_MIN)
+		ring = CAPTURE_RING_MIN;
 	if (ring > 1u << 30)
 		ring = 1u << 30;
-	if (pcap_set_snaplen(c->pc, CAPTURE_SNAPLEN) ||
-	    pcap_set_promisc(c->pc, 0) ||
-	    pcap_set_buffer_size(c->pc, (int)ring))
-		goto err;
-	/* immediate mode makes libpcap choose TPACKET_V2; else V3 */
-	if (p->immediate ? pcap_set_immediate_mode(c->pc, 1)
-			 : pcap_set_timeout(c->pc, tmo))
-		goto err;
+	if (pcap_set_snaplen(r->pc, snaplen) || pcap_set_promisc(r->pc, 0) ||
+	    pcap_set_buffer_size(r->pc, (int)ring) ||
+	    pcap_set_immediate_mode(r->pc, 1)) {
+		log_error("capture: %s: cannot configure: %s", c->ifname,
+			  pcap_geterr(r->pc));
+		return -1;
+	}
+	/* microseconds otherwise: ties only blur the order across rings */
+	pcap_set_tstamp_precision(r->pc, PCAP_TSTAMP_PRECISION_NANO);
 	return 0;
-err:
-	log_error("capture: %s: cannot configure: %s", c->ifname,
-		  pcap_geterr(c->pc));
-	return -1;
 }
 
 /* The interface's MTU, 0 if it has none (the "any" pseudo-interface) */
@@ -317,7 +398,9 @@ static unsigned int get_mtu(const char *ifname)
 	return mtu > 0 ? (unsigned int)mtu : 0;
 }
 
-static int set_filter(struct capture *c, const struct capture_params *p)
+/* The NAT's filter, and @len_test (frame length, or "") on top */
+static int set_filter(struct capture *c, struct ring *r,
+		      const struct capture_params *p, const char *len_test)
 {
 	char addr[INET_ADDRSTRLEN], ports[32], expr[256];
 	struct bpf_program prog;
@@ -332,64 +415,134 @@ static int set_filter(struct capture *c, const struct capture_params *p)
 	/* non-first fragments carry no ports: let them all through */
 	snprintf(expr, sizeof(expr),
 		 "ip dst %s and (((tcp or udp) and dst %s) or icmp or "
-		 "(ip[6:2] & 0x1fff != 0))",
-		 addr, ports);
-	if (pcap_compile(c->pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		 "(ip[6:2] & 0x1fff != 0))%s",
+		 addr, ports, len_test);
+	if (pcap_compile(r->pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
 		log_error("capture: %s: filter \"%s\": %s", c->ifname, expr,
-			  pcap_geterr(c->pc));
+			  pcap_geterr(r->pc));
 		return -1;
 	}
-	rc = pcap_setfilter(c->pc, &prog);
+	rc = pcap_setfilter(r->pc, &prog);
 	pcap_freecode(&prog);
 	if (rc) {
 		log_error("capture: %s: cannot set the filter: %s", c->ifname,
-			  pcap_geterr(c->pc));
+			  pcap_geterr(r->pc));
 		return -1;
 	}
 	log_debug("capture: %s: filter \"%s\"", c->ifname, expr);
 	return 0;
 }
 
-static int activate(struct capture *c)
+static int activate(struct capture *c, struct ring *r)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	int rc = pcap_activate(c->pc);
+	int rc = pcap_activate(r->pc), on = 1;
 	const char *name;
 
 	if (rc < 0) {
-		log_activate_error(c, rc);
+		log_activate_error(c, r->pc, rc);
 		return -1;
 	}
 	if (rc > 0)
 		log_warnx("capture: %s: %s%s%s", c->ifname,
-			  pcap_statustostr(rc), *pcap_geterr(c->pc) ? ": " : "",
-			  pcap_geterr(c->pc));
-	if (pcap_setdirection(c->pc, PCAP_D_IN)) {
+			  pcap_statustostr(rc), *pcap_geterr(r->pc) ? ": " : "",
+			  pcap_geterr(r->pc));
+	if (pcap_setdirection(r->pc, PCAP_D_IN)) {
 		log_error("capture: %s: cannot capture inbound only: %s",
-			  c->ifname, pcap_geterr(c->pc));
+			  c->ifname, pcap_geterr(r->pc));
 		return -1;
 	}
-	c->dlt = pcap_datalink(c->pc);
-	if (!dlt_supported(c->dlt)) {
-		name = pcap_datalink_val_to_name(c->dlt);
+	/* and the kernel does not even clone the packets going out (every
+	 * one the NAT sends) for the handle; libpcap's test stays */
+	setsockopt(pcap_fileno(r->pc), SOL_PACKET, PACKET_IGNORE_OUTGOING, &on,
+		   sizeof(on));
+	r->dlt = pcap_datalink(r->pc);
+	if (!dlt_supported(r->dlt)) {
+		name = pcap_datalink_val_to_name(r->dlt);
 		log_error("capture: %s: link type %s is not supported "
 			  "(Ethernet, raw IP or Linux cooked only)",
 			  c->ifname, name ? name : "unknown");
 		return -1;
 	}
-	if (pcap_setnonblock(c->pc, 1, errbuf)) {
+	if (pcap_setnonblock(r->pc, 1, errbuf)) {
 		log_error("capture: %s: %s", c->ifname, errbuf);
+		return -1;
+	}
+	r->ts_scale =
+		pcap_get_tstamp_precision(r->pc) == PCAP_TSTAMP_PRECISION_NANO
+			? 1
+			: 1000;
+	return 0;
+}
+
+/* Open one ring: frames up to @snaplen bytes that pass @len_test */
+static int open_ring(struct ev_loop *l, struct capture *c, struct ring *r,
+		     const struct capture_params *p, int snaplen, size_t ring,
+		     const char *len_test)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int fd;
+
+	r->c = c;
+	r->cap = (size_t)snaplen;
+	r->buf = malloc(r->cap);
+	r->pc = pcap_create(p->ifname, errbuf);
+	if (!r->buf || !r->pc) {
+		log_error("capture: %s: %s", c->ifname,
+			  r->buf ? errbuf : "out of memory");
+		return -1;
+	}
+	if (configure(c, r, snaplen, ring) || activate(c, r) ||
+	    set_filter(c, r, p, len_test))
+		return -1;
+	fd = pcap_get_selectable_fd(r->pc);
+	if (fd < 0) {
+		log_error("capture: %s: no selectable fd", c->ifname);
+		return -1;
+	}
+	r->io = ev_io_new(l, fd, on_readable, r);
+	if (!r->io) {
+		log_error("capture: %s: cannot watch the capture fd",
+			  c->ifname);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * Both rings: frames up to the MTU (and link header) in small slots, the
+ * merged ones in 64 KiB slots; or one ring if the MTU is unknown or large.
+ */
+static int open_rings(struct ev_loop *l, struct capture *c,
+		      const struct capture_params *p)
+{
+	size_t ring = p->ring_bytes;
+	unsigned int small = c->mtu + CAPTURE_SLACK / 2;
+	char len_test[32];
+
+	if (!c->mtu || c->mtu + CAPTURE_SLACK >= CAPTURE_SNAPLEN / 2) {
+		c->nrings = 1;
+		return open_ring(l, c, &c->ring[0], p, CAPTURE_SNAPLEN, ring,
+				 "");
+	}
+	c->nrings = RING__COUNT;
+	/* the slots get the whole slack: libpcap may put a VLAN tag back */
+	snprintf(len_test, sizeof(len_test), " and len <= %u", small);
+	if (open_ring(l, c, &c->ring[RING_SMALL], p,
+		      (int)(c->mtu + CAPTURE_SLACK), ring, len_test))
+		return -1;
+	snprintf(len_test, sizeof(len_test), " and len > %u", small);
+	return open_ring(l, c, &c->ring[RING_MERGED], p, CAPTURE_SNAPLEN,
+			 ring / 2, len_test);
+}
+
 /**
  * capture_open() - start capturing the NAT's inbound packets
- * @l:		event loop the capture's fd joins
- * @p:		interface, external address, port range and ring settings;
- *		ring_bytes below 4 MiB means 4 MiB, block_timeout_ms <= 0
- *		means 10 ms (TPACKET_V3 only)
+ * @l:		event loop the capture's fds join
+ * @p:		interface, external address, port range and ring size:
+ *		@ring_bytes (at least 1 MiB) for the ring of packets up to
+ *		the MTU, half of it for the ring of merged packets (whose
+ *		64 KiB slots take twice their size in memory)
  * @cb:		called from the loop with each IPv4 packet, link header
  *		stripped, in a writable buffer that is the capture's own and
  *		valid until @cb returns; bytes after the IP total length
@@ -399,18 +552,18 @@ static int activate(struct capture *c)
  *
  * Captures inbound only, not promiscuous: TCP and UDP to a port in the
  * range, all ICMP, and all non-first fragments, each to the external
- * address.  Interfaces whose link type is not Ethernet, raw IP or Linux
- * cooked (SLL, SLL2; the "any" pseudo-interface) are refused.  Errors are
- * logged naming the interface (no such interface, permission, link type).
+ * address.  Each packet is handed over as soon as it is read (immediate
+ * mode), in the order the kernel received them.  Interfaces whose link
+ * type is not Ethernet, raw IP or Linux cooked (SLL, SLL2; the "any"
+ * pseudo-interface) are refused.  Errors are logged naming the interface
+ * (no such interface, permission, link type).
  *
  * Return: the capture, or NULL on failure (logged)
  */
 struct capture *capture_open(struct ev_loop *l, const struct capture_params *p,
 			     capture_cb cb, void *arg)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c;
-	int fd;
 
 	if (!p->ifname || !*p->ifname || !cb || !p->port_lo ||
 	    p->port_lo > p->port_hi) {
@@ -427,28 +580,18 @@ struct capture *capture_open(struct ev_loop *l, const struct capture_params *p,
 	c->cb = cb;
 	c->arg = arg;
 	snprintf(c->ifname, sizeof(c->ifname), "%s", p->ifname);
-	c->pc = pcap_create(p->ifname, errbuf);
-	if (!c->pc) {
-		log_error("capture: %s: %s", c->ifname, errbuf);
-		goto err;
-	}
-	if (configure(c, p) || activate(c) || set_filter(c, p))
-		goto err;
 	c->mtu = get_mtu(c->ifname);
-	fd = pcap_get_selectable_fd(c->pc);
-	if (fd < 0) {
-		log_error("capture: %s: no selectable fd", c->ifname);
+	if (open_rings(l, c, p))
 		goto err;
-	}
-	c->io = ev_io_new(l, fd, on_readable, c);
 	c->retry = ev_timer_new(l, on_retry, c);
-	if (!c->io || !c->retry || ev_io_start(c->io, EV_READ)) {
+	if (!c->retry || watch(c)) {
 		log_error("capture: %s: cannot watch the capture fd",
 			  c->ifname);
 		goto err;
 	}
 	log_info("capture: %s: capturing (%s)", c->ifname,
-		 p->immediate ? "immediate" : "TPACKET_V3");
+		 c->nrings > 1 ? "packets up to the MTU and merged ones apart"
+			       : "one ring");
 	return c;
 err:
 	destroy(c);
@@ -458,10 +601,10 @@ err:
 /**
  * capture_stats() - counters of a capture
  * @c:		the capture (NULL: all zero)
- * @st:		filled in: @received frames read from the ring, @not_ip of
+ * @st:		filled in: @received frames read from the rings, @not_ip of
  *		them without an IPv4 packet (not handed over), and the drops
- *		libpcap reports: @dropped_kernel (ring full) and
- *		@dropped_iface (the interface's own drops)
+ *		libpcap reports: @dropped_kernel (a ring full) and
+ *		@dropped_iface (the interface's own drops, counted once)
  *
  * Return: nothing; kernel counters keep their last values if pcap_stats()
  * fails
@@ -473,12 +616,19 @@ void capture_stats(struct capture *c, struct capture_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (!c)
 		return;
-	if (!pcap_stats(c->pc, &ps)) {
+	for (unsigned int i = 0; i < c->nrings; i++) {
+		struct ring *r = &c->ring[i];
+
+		if (pcap_stats(r->pc, &ps))
+			continue;
 		/* libpcap's counters are 32 bits: keep 64 by the deltas */
-		c->dropped_kernel += (unsigned int)(ps.ps_drop - c->ps_drop);
-		c->dropped_iface += (unsigned int)(ps.ps_ifdrop - c->ps_ifdrop);
-		c->ps_drop = ps.ps_drop;
-		c->ps_ifdrop = ps.ps_ifdrop;
+		c->dropped_kernel += (unsigned int)(ps.ps_drop - r->ps_drop);
+		r->ps_drop = ps.ps_drop;
+		/* both handles see the same interface counter */
+		if (i == 0)
+			c->dropped_iface +=
+				(unsigned int)(ps.ps_ifdrop - r->ps_ifdrop);
+		r->ps_ifdrop = ps.ps_ifdrop;
 	}
 	st->received = c->received;
 	st->not_ip = c->not_ip;
@@ -490,8 +640,8 @@ void capture_stats(struct capture *c, struct capture_stats *st)
  * capture_close() - stop capturing and free the capture
  * @c:		the capture, or NULL
  *
- * Safe from inside the capture's callback: the rest of the batch is
- * skipped and the capture is freed when pcap_dispatch() returns.
+ * Safe from inside the capture's callback: no more packets are handed
+ * over and the capture is freed when the callback returns.
  *
  * Return: nothing
  */
@@ -501,8 +651,9 @@ void capture_close(struct capture *c)
 		return;
 	if (c->busy) {
 		c->dead = true;
-		ev_io_stop(c->io);
-		pcap_breakloop(c->pc);
+		for (unsigned int i = 0; i < c->nrings; i++)
+			ev_io_stop(c->ring[i].io);
+		ev_timer_stop(c->retry);
 		return;
 	}
 	destroy(c);

@@ -22,9 +22,7 @@ struct capture_params {
 	const char *ifname;
 	uint32_t ext_addr;		/* network order */
 	uint16_t port_lo, port_hi;
-	size_t ring_bytes;		/* at least 4 MiB */
-	int immediate;			/* 1: immediate mode, 0: TPACKET_V3 */
-	int block_timeout_ms;		/* TPACKET_V3 block timeout */
+	size_t ring_bytes;		/* at least 1 MiB; see capture_open() */
 };
 
 struct capture_stats {

@@ -704,11 +704,7 @@ static int start_egress(struct server *s)
 		.ext_addr = s->ext_addr,
 		.port_lo = cf->nat_ports.lo,
 		.port_hi = cf->nat_ports.hi,
-		.ring_bytes = 8 << 20,
-		/* immediate mode gives every packet a 64 KiB slot when the
-		 * device has offloads on: 8 MiB would hold 128 packets */
-		.immediate = 0,
-		.block_timeout_ms = 1,
+		.ring_bytes = 4 << 20,
 	};
 
 	s->policy = policy_new(cf->egress_allow.v, cf->egress_allow.n,

@@ -3,29 +3,40 @@
  * server
  *
  * One non-blocking socket per transport. Reads drain the socket in batches
- * with recvmmsg() each loop turn. A datagram from an address that has no
- * lasting tconn is handed to the role with a temporary tconn on the stack,
- * so unauthenticated traffic allocates nothing; tconn_keep() makes it
- * lasting once the role has authenticated the peer. Lasting peers live in
- * a hash table keyed by address, so the server finds a peer in O(1).
- * Datagrams are sent at once: UDP has no send queue, and a full socket
- * buffer is a counted drop.
+ * with recvmmsg() each loop turn; with UDP_GRO, one buffer may hold
+ * several datagrams of one size the kernel merged, handed over one by one. A
+ * datagram from an address that has no lasting tconn is handed to the role with
+ * a temporary tconn on the stack, so unauthenticated traffic allocates nothing;
+ * tconn_keep() makes it lasting once the role has authenticated the peer.
+ * Lasting peers live in a hash table keyed by address, so the server finds a
+ * peer in O(1). Datagrams to send are gathered in one run per transport
+ * (udp_tx.c) and leave when the run cannot take the next one or at the end of
+ * the loop turn, with UDP GSO where the kernel has it: one system call and one
+ * trip through the stack for up to 64 datagrams.  UDP has no send queue beyond
+ * that: a full socket buffer is a counted drop.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "transport_impl.h"
+#include "udp_tx.h"
 
 #define BATCH	  16
 #define MAX_DGRAM 65535
 #define BUCKETS	  1024
 #define SOCKBUF	  (4 << 20)
+
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
+#endif
 
 struct udp_conn {
 	struct tconn c; /* first: tconn_* see this */
@@ -41,12 +52,15 @@ struct udp_transport {
 	struct ev_loop *loop;
 	struct ev_io *io;
 	struct ev_timer *opener; /* reports open() for dialled peers */
+	struct ev_turn *flusher; /* sends the run at the end of the turn */
 	int fd;
+	bool gso;
 	size_t max_message;
 	int fwmark;
 	struct udp_conn *pending_open;
 	struct udp_conn *bucket[BUCKETS];
 	uint8_t *rxbuf; /* BATCH * MAX_DGRAM */
+	struct udp_tx *tx;
 };
 
 static uint32_t addr_hash(const struct sockaddr_storage *ss)
@@ -94,25 +108,26 @@ static void unlink_conn(struct udp_transport *ut, struct udp_conn *u)
 		*pp = u->next;
 }
 
-static void deliver(struct udp_transport *ut, const struct mmsghdr *m,
-		    const struct sockaddr_storage *from, uint8_t *buf)
+/* One datagram to the role, from a lasting peer or a temporary one */
+static void deliver(struct udp_transport *ut,
+		    const struct sockaddr_storage *from, socklen_t fromlen,
+		    uint8_t *buf, size_t len)
 {
 	const struct transport_handlers *h = ut->t.h;
 	struct udp_conn tmp, *u;
-	size_t len = m->msg_len;
 
-	if (m->msg_hdr.msg_flags & MSG_TRUNC || len > ut->max_message) {
+	if (len > ut->max_message) {
 		ut->t.counters.drop_too_big++;
 		return;
 	}
-	u = lookup(ut, from, m->msg_hdr.msg_namelen);
+	u = lookup(ut, from, fromlen);
 	if (u && u->paused)
 		return;
 	if (!u) {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.c.t = &ut->t;
-		memcpy(&tmp.addr, from, m->msg_hdr.msg_namelen);
-		tmp.addrlen = m->msg_hdr.msg_namelen;
+		memcpy(&tmp.addr, from, fromlen);
+		tmp.addrlen = fromlen;
 		name_peer(&tmp);
 		u = &tmp;
 	}
@@ -121,10 +136,48 @@ static void deliver(struct udp_transport *ut, const struct mmsghdr *m,
 	h->message(&u->c, buf, len, ut->t.user);
 }
 
+/* The datagram size of what the kernel merged (UDP_GRO), or 0 */
+static size_t gro_size(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int size;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(size)))
+			continue;
+		memcpy(&size, CMSG_DATA(cm), sizeof(size));
+		return size > 0 ? (size_t)size : 0;
+	}
+	return 0;
+}
+
+/* One received buffer: a datagram, or datagrams of one size (the last
+ * may be shorter) that the kernel merged */
+static void deliver_all(struct udp_transport *ut, struct mmsghdr *m,
+			const struct sockaddr_storage *from, uint8_t *buf)
+{
+	size_t len = m->msg_len, seg = gro_size(&m->msg_hdr), k;
+
+	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+		ut->t.counters.drop_too_big++;
+		return;
+	}
+	if (!seg || seg > len)
+		seg = len;
+	do {
+		k = len < seg ? len : seg;
+		deliver(ut, from, m->msg_hdr.msg_namelen, buf, k);
+		buf += k;
+		len -= k;
+	} while (len);
+}
+
 static void on_readable(struct ev_io *io, int events, void *arg)
 {
 	struct udp_transport *ut = arg;
 	struct sockaddr_storage from[BATCH];
+	char ctl[BATCH][CMSG_SPACE(sizeof(int))];
 	struct mmsghdr m[BATCH];
 	struct iovec iov[BATCH];
 	int n;
@@ -139,6 +192,8 @@ static void on_readable(struct ev_io *io, int events, void *arg)
 		m[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_control = ctl[i];
+		m[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 	}
 	n = recvmmsg(ut->fd, m, BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
@@ -148,12 +203,12 @@ static void on_readable(struct ev_io *io, int events, void *arg)
 	}
 	/* a handler may free the transport's peers, never the transport */
 	for (int i = 0; i < n; i++)
-		deliver(ut, &m[i], &from[i], iov[i].iov_base);
+		deliver_all(ut, &m[i], &from[i], iov[i].iov_base);
 }
 
 static int open_socket(struct udp_transport *ut, int family)
 {
-	int fd, buf = SOCKBUF;
+	int fd, buf = SOCKBUF, on = 1;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -165,6 +220,8 @@ static int open_socket(struct udp_transport *ut, int family)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	/* merged datagrams in one read where the kernel can (Linux 5.0) */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	if (ut->fwmark &&
 	    setsockopt(fd, SOL_SOCKET, SO_MARK, &ut->fwmark, sizeof(int))) {
 		log_warn("udp: SO_MARK %d", ut->fwmark);
@@ -184,6 +241,7 @@ static int open_socket(struct udp_transport *ut, int family)
 }
 
 static void udp_destroy(struct transport *t);
+static void on_turn(struct ev_turn *t, void *arg);
 
 static struct transport *udp_create(struct ev_loop *l,
 				    const struct transport_params *p)
@@ -199,8 +257,11 @@ static struct transport *udp_create(struct ev_loop *l,
 	ut->fd = -1;
 	ut->fwmark = p->fwmark;
 	ut->max_message = p->max_message ? p->max_message : MAX_DGRAM;
+	ut->gso = true;
 	ut->rxbuf = malloc((size_t)BATCH * MAX_DGRAM);
-	if (!ut->rxbuf)
+	ut->tx = calloc(1, sizeof(*ut->tx));
+	ut->flusher = ev_turn_new(l, on_turn, ut);
+	if (!ut->rxbuf || !ut->tx || !ut->flusher)
 		goto err;
 	if (!p->listen)
 		return &ut->t;
@@ -291,24 +352,54 @@ static struct tconn *udp_connect(struct transport *t,
 	return &u->c;
 }
 
+/* Send the gathered run; what the kernel does not take is a counted drop */
+static void flush(struct udp_transport *ut)
+{
+	const struct udp_conn *u = ut->tx->to;
+	unsigned int k;
+	int err;
+
+	if (!u)
+		return;
+	k = udp_tx_send(ut->tx, ut->fd, (const struct sockaddr *)&u->addr,
+			u->addrlen, &ut->gso, &err);
+	ut->t.counters.msgs_out += k;
+	ut->t.counters.bytes_out +=
+		k == ut->tx->n ? ut->tx->len : (uint64_t)k * ut->tx->seg;
+	ut->t.counters.drop_queue_full += ut->tx->n - k;
+	if (err && err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS)
+		log_debug("udp: %s: %s", u->c.name, strerror(err));
+	udp_tx_clear(ut->tx);
+}
+
+static void on_turn(struct ev_turn *t, void *arg)
+{
+	struct udp_transport *ut = arg;
+
+	flush(ut);
+	ev_turn_stop(t);
+}
+
+/* Gathered into the run; sent by the end of this loop turn */
 static int udp_send(struct tconn *c, const uint8_t *msg, size_t len)
 {
 	struct udp_conn *u = (struct udp_conn *)c;
 	struct udp_transport *ut = (struct udp_transport *)c->t;
-	ssize_t n;
 
-	if (len > ut->max_message)
+	if (len > ut->max_message || len > UDP_TX_BUF)
 		return -EMSGSIZE;
 	if (ut->fd < 0)
 		return -ENOTCONN;
-	n = sendto(ut->fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&u->addr,
-		   u->addrlen);
-	if (n < 0) {
-		ut->t.counters.drop_queue_full++;
-		return errno == EAGAIN || errno == ENOBUFS ? -ENOBUFS : -errno;
+	if (!udp_tx_add(ut->tx, u, msg, len)) {
+		flush(ut);
+		udp_tx_add(ut->tx, u, msg, len);
 	}
-	ut->t.counters.msgs_out++;
-	ut->t.counters.bytes_out += len;
+	/* a temporary peer lives on deliver()'s stack: send at once */
+	if (!u->lasting)
+		flush(ut);
+	/* spin: a send from another turn hook must not wait for the poll */
+	else if (ut->tx->n == 1)
+		ev_turn_start(ut->flusher, true);
 	return 0;
 }
 
@@ -326,6 +417,8 @@ static void udp_close(struct tconn *c)
 
 	if (!u->lasting)
 		return;
+	if (ut->tx->to == u)
+		flush(ut);
 	if (ut->pending_open == u)
 		ut->pending_open = NULL;
 	unlink_conn(ut, u);
@@ -380,11 +473,15 @@ static void udp_destroy(struct transport *t)
 	for (int b = 0; b < BUCKETS; b++)
 		while (ut->bucket[b])
 			udp_close(&ut->bucket[b]->c);
+	if (ut->tx)
+		flush(ut);
+	ev_turn_free(ut->flusher);
 	ev_timer_free(ut->opener);
 	ev_io_free(ut->io);
 	if (ut->fd >= 0)
 		close(ut->fd);
 	free(ut->rxbuf);
+	free(ut->tx);
 	free(ut);
 }
 

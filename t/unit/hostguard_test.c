@@ -190,7 +190,6 @@ static void test_guard(void)
 		.ext_addr = ext,
 		.port_lo = LO,
 		.port_hi = HI,
-		.immediate = 1,
 	};
 	struct hostguard *g, *g2;
 	struct capture *c;

@@ -513,6 +513,13 @@ static void test_udp(void)
 	tconn_send(cli.conn, (const uint8_t *)"again", 5);
 	srv.echo = false;
 	ok(run_until(&srv.messages, 2), "udp: second datagram");
+	/* sent in one turn: gathered, sent as one run (UDP GSO) */
+	for (int i = 0; i < 30; i++)
+		tconn_send(cli.conn, big, 1000);
+	ok(run_until(&srv.messages, 32), "udp: 30 sent in one turn arrive");
+	is(srv.len, 30010, "udp: ... 30010 bytes in all");
+	is(transport_counters(c)->msgs_out, 32, "udp: 32 counted out");
+	is(transport_counters(c)->bytes_out, 30010, "udp: 30010 bytes out");
 	(void)kept;
 	is(tconn_send(cli.conn, big, sizeof(big)), -EMSGSIZE,
 	   "udp: oversized send refused");
