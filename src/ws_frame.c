@@ -72,8 +72,8 @@ static long close_code(const uint8_t *p, size_t n, struct ws_event *ev)
 		return -WS_CLOSE_PROTOCOL;
 	code = (unsigned)p[0] << 8 | p[1];
 	/* 7.4.1 and 7.4.2: the codes an endpoint may send */
-	if (!((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
-	      (code >= 3000 && code <= 4999)))
+	if (!((code >= 1000 && code <= 1003) ||
+	      (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)))
 		return -WS_CLOSE_PROTOCOL;
 	ev->code = (uint16_t)code;
 	return 0;
@@ -140,8 +140,7 @@ static long check_header(const struct ws_rx *rx, uint8_t b0, uint8_t b1)
  * protocol error, -1003 text, -1009 too big) after which the connection
  * must be closed
  */
-long ws_rx_next(struct ws_rx *rx, uint8_t *buf, size_t len,
-		struct ws_event *ev)
+long ws_rx_next(struct ws_rx *rx, uint8_t *buf, size_t len, struct ws_event *ev)
 {
 	size_t hlen = 2;
 	uint64_t plen;

@@ -44,8 +44,7 @@ void ws_handshake_key(char key[WS_KEY_LEN + 1])
  * a line break
  */
 int ws_handshake_request(char *buf, size_t size, const char *host,
-			 const char *path, const char *origin,
-			 const char *key)
+			 const char *path, const char *origin, const char *key)
 {
 	int n;
 
@@ -111,8 +110,8 @@ struct seen {
 };
 
 /* One header line; false (with @why) if it makes the response bad */
-static bool header(const char *l, size_t n, const char *accept,
-		   struct seen *s, const char **why)
+static bool header(const char *l, size_t n, const char *accept, struct seen *s,
+		   const char **why)
 {
 	const char *colon = memchr(l, ':', n), *v;
 	size_t name, vn;

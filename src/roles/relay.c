@@ -64,7 +64,8 @@ struct side {
 struct relay {
 	const struct conf_relay *cf;
 	struct ev_loop *loop;
-	struct transport *ws, *wss; /* for ws:// and wss:// sides, if any */
+	/* for the ws:// and the wss:// sides, if any */
+	struct transport *ws, *wss;
 	struct side side[2];	  /* [0] client, [1] server */
 	struct ev_timer *release; /* impairment FIFO */
 	struct ev_timer *dropper; /* impair.drop_every_s */

@@ -39,6 +39,7 @@
 #define CLOSE_WAIT_MS 2000
 #define DESTROY_TURNS 1000
 #define REQUEST_MAX   1024
+#define MASK_POOL     4096 /* random bytes drawn at once for masking keys */
 
 /* One queued frame: header and masked payload, ready to write */
 struct wc_frame {
@@ -84,6 +85,8 @@ struct wc_transport {
 	uv_loop_t *loop;
 	struct transport_params p;
 	struct wc_conn *conns;
+	uint8_t pool[MASK_POOL]; /* random bytes, used from pool_used on */
+	size_t pool_used;
 };
 
 static void flush(struct wc_conn *wc);
@@ -152,18 +155,33 @@ static void end(struct wc_conn *wc, const char *fmt, ...)
 	uv_close((uv_handle_t *)&wc->idle, on_handle_closed);
 }
 
+/* A fresh masking key (RFC 6455 5.3), from a pool of random bytes: one
+ * getrandom() per 1024 frames instead of one per frame */
+static const uint8_t *mask_key(struct wc_transport *wt)
+{
+	const uint8_t *k;
+
+	if (wt->pool_used + 4 > sizeof(wt->pool)) {
+		randombytes_buf(wt->pool, sizeof(wt->pool));
+		wt->pool_used = 0;
+	}
+	k = wt->pool + wt->pool_used;
+	wt->pool_used += 4;
+	return k;
+}
+
 /* A frame with a fresh masking key; counted against the queue's bound
  * when it carries a message */
-static struct wc_frame *frame_new(enum ws_opcode op, const uint8_t *data,
-				  size_t len)
+static struct wc_frame *frame_new(struct wc_transport *wt, enum ws_opcode op,
+				  const uint8_t *data, size_t len)
 {
 	struct wc_frame *f = malloc(sizeof(*f) + WS_HEADER_MAX + len);
-	uint8_t mask[4];
+	const uint8_t *mask;
 	size_t h;
 
 	if (!f)
 		return NULL;
-	randombytes_buf(mask, sizeof(mask));
+	mask = mask_key(wt);
 	h = ws_frame_header(f->buf, op, len, mask);
 	ws_mask(f->buf + h, data, len, mask);
 	f->next = NULL;
@@ -187,7 +205,7 @@ static void enqueue(struct wc_conn *wc, struct wc_frame *f)
 static bool control(struct wc_conn *wc, enum ws_opcode op, const uint8_t *data,
 		    size_t len)
 {
-	struct wc_frame *f = frame_new(op, data, len);
+	struct wc_frame *f = frame_new(wc->wt, op, data, len);
 
 	if (!f)
 		return false;
@@ -344,8 +362,7 @@ static void on_event(struct wc_conn *wc, const struct ws_event *ev)
 			end(wc, "out of memory");
 		break;
 	case WS_EV_CLOSE:
-		snprintf(why, sizeof(why), "closed by the peer (%u)",
-			 ev->code);
+		snprintf(why, sizeof(why), "closed by the peer (%u)", ev->code);
 		close_with(wc, ev->code, why);
 		break;
 	default:
@@ -491,8 +508,7 @@ static void on_connect(uv_connect_t *req, int status)
 	flush(wc); /* the upgrade request */
 }
 
-static void on_resolved(uv_getaddrinfo_t *req, int status,
-			struct addrinfo *res)
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct wc_conn *wc = req->data;
 	struct sockaddr_storage ss;
@@ -586,8 +602,8 @@ static struct tconn *wc_connect(struct transport *t, const struct conf_url *url,
 	struct wc_transport *wt = (struct wc_transport *)t;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_NUMERICSERV};
-	unsigned hs = wt->p.handshake_timeout_s ? wt->p.handshake_timeout_s
-						: 10;
+	unsigned hs =
+		wt->p.handshake_timeout_s ? wt->p.handshake_timeout_s : 10;
 	struct wc_conn *wc;
 	char port[8];
 	int err;
@@ -632,7 +648,7 @@ static int wc_send(struct tconn *c, const uint8_t *msg, size_t len)
 		wt->t.counters.drop_queue_full++;
 		return -ENOBUFS;
 	}
-	f = frame_new(WS_OP_BINARY, msg, len);
+	f = frame_new(wt, WS_OP_BINARY, msg, len);
 	if (!f) {
 		wt->t.counters.drop_queue_full++;
 		return -ENOBUFS;
@@ -684,7 +700,8 @@ static struct transport *wc_create(struct ev_loop *l,
 	struct wc_transport *wt;
 
 	if (p->listen) {
-		log_error("websocket: the ws:// client transport cannot listen");
+		log_error(
+			"websocket: the ws:// client transport cannot listen");
 		return NULL;
 	}
 	wt = calloc(1, sizeof(*wt));
@@ -693,6 +710,7 @@ static struct transport *wc_create(struct ev_loop *l,
 	wt->p = *p;
 	wt->ev = l;
 	wt->loop = ev_uv_loop(l);
+	wt->pool_used = sizeof(wt->pool); /* drawn at the first frame */
 	return &wt->t;
 }
 
