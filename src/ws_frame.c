@@ -39,6 +39,8 @@ void ws_rx_free(struct ws_rx *rx)
 /* Append a fragment; the total was checked against max_message */
 static int append(struct ws_rx *rx, const uint8_t *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (rx->len + n > rx->cap) {
 		size_t cap = rx->cap ? rx->cap : 65536;
 		uint8_t *m;
@@ -99,7 +101,7 @@ static long data_frame(struct ws_rx *rx, bool fin, unsigned op, uint8_t *p,
 		return 0;
 	rx->frags = 0;
 	ev->kind = WS_EV_MESSAGE;
-	ev->data = rx->msg;
+	ev->data = rx->msg ? rx->msg : p; /* empty pieces allocate nothing */
 	ev->len = rx->len;
 	return 0;
 }

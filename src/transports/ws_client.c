@@ -21,6 +21,8 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -596,6 +598,25 @@ static struct wc_conn *conn_new(struct wc_transport *wt, void *data)
 	return wc;
 }
 
+/* Start the name lookup. libuv's threadpool threads, created by the first
+ * lookup, inherit the signal mask: with every signal blocked there, a
+ * stop signal always reaches the loop's thread, which blocks the second
+ * one of a pair (ev.c); a worker would otherwise take it, and kill the
+ * process once the loop's handlers are gone. */
+static int resolve(struct wc_conn *wc, const char *host, const char *port,
+		   const struct addrinfo *hints)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = uv_getaddrinfo(wc->wt->loop, &wc->gai, on_resolved, host, port,
+			     hints);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 static struct tconn *wc_connect(struct transport *t, const struct conf_url *url,
 				const char *origin, void *data)
 {
@@ -625,8 +646,7 @@ static struct tconn *wc_connect(struct transport *t, const struct conf_url *url,
 		return &wc->c;
 	}
 	snprintf(port, sizeof(port), "%u", url->port);
-	err = uv_getaddrinfo(wt->loop, &wc->gai, on_resolved, url->host, port,
-			     &hints);
+	err = resolve(wc, url->host, port, &hints);
 	if (err)
 		end(wc, "connect failed: cannot resolve: %s", uv_strerror(err));
 	else
