@@ -4,7 +4,9 @@
  * Two WebSocket connections, one to the client (laptop) and one to the
  * server, and every message from one is sent unchanged on the other. The
  * messages are ciphertext; the relay never parses them. Each side
- * reconnects on its own with exponential backoff and jitter.
+ * reconnects on its own with exponential backoff and jitter. ws:// sides
+ * are dialled with tether's own WebSocket client (ws_client.c: lws parses
+ * what a client receives a byte at a time), wss:// sides with lws.
  *
  * Back-pressure instead of loss: when a side's send queue passes its bound,
  * the relay stops reading the other side until the queue drains, so TCP
@@ -62,7 +64,8 @@ struct side {
 struct relay {
 	const struct conf_relay *cf;
 	struct ev_loop *loop;
-	struct transport *t;
+	/* for the ws:// and the wss:// sides, if any */
+	struct transport *ws, *wss;
 	struct side side[2];	  /* [0] client, [1] server */
 	struct ev_timer *release; /* impairment FIFO */
 	struct ev_timer *dropper; /* impair.drop_every_s */
@@ -88,7 +91,8 @@ static uint64_t next_backoff(struct side *s)
 
 static void dial(struct relay *r, struct side *s)
 {
-	s->c = transport_connect(r->t, s->url, NULL, s);
+	s->c = transport_connect(s->url->scheme == URL_WSS ? r->wss : r->ws,
+				 s->url, NULL, s);
 	if (!s->c)
 		ev_timer_start(s->retry, next_backoff(s), 0);
 }
@@ -313,8 +317,8 @@ static void free_held(struct side *s)
  */
 int relay_run(const struct conf *c)
 {
-	const struct transport_params tp = {
-		.kind = TRANSPORT_WEBSOCKET,
+	struct transport_params tp = {
+		.kind = TRANSPORT_WS_CLIENT,
 		.max_message = MAX_MESSAGE,
 		.queue_bytes = QUEUE_BYTES,
 		.handshake_timeout_s = 10,
@@ -336,10 +340,17 @@ int relay_run(const struct conf *c)
 	r.loop = ev_loop_new();
 	if (!r.loop)
 		return 1;
-	r.t = transport_new(r.loop, &tp, &handlers, &r);
+	for (int i = 0; i < 2; i++) {
+		bool tls = r.side[i].url->scheme == URL_WSS;
+		struct transport **t = tls ? &r.wss : &r.ws;
+
+		tp.kind = tls ? TRANSPORT_WEBSOCKET : TRANSPORT_WS_CLIENT;
+		if (!*t && !(*t = transport_new(r.loop, &tp, &handlers, &r)))
+			goto out;
+	}
 	r.release = ev_timer_new(r.loop, on_release, &r);
 	r.dropper = ev_timer_new(r.loop, on_drop_timer, &r);
-	if (!r.t || !r.release || !r.dropper ||
+	if (!r.release || !r.dropper ||
 	    ev_stop_on_signals(r.loop, "relay"))
 		goto out;
 	for (int i = 0; i < 2; i++) {
@@ -370,7 +381,8 @@ int relay_run(const struct conf *c)
 			 (unsigned long long)r.side[i].dropped);
 out:
 	r.stopping = true;
-	transport_free(r.t);
+	transport_free(r.ws);
+	transport_free(r.wss);
 	for (int i = 0; i < 2; i++) {
 		ev_timer_free(r.side[i].retry);
 		free_held(&r.side[i]);

@@ -6,6 +6,7 @@
 static const struct transport_ops *const modules[] = {
 	[TRANSPORT_WEBSOCKET] = &transport_websocket_ops,
 	[TRANSPORT_UDP] = &transport_udp_ops,
+	[TRANSPORT_WS_CLIENT] = &transport_ws_client_ops,
 };
 
 /**

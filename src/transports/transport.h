@@ -39,6 +39,7 @@ struct tconn;
 enum transport_kind {
 	TRANSPORT_WEBSOCKET,
 	TRANSPORT_UDP,
+	TRANSPORT_WS_CLIENT, /* dial ws:// only, without lws (the relay) */
 };
 
 struct transport_handlers {

@@ -41,5 +41,6 @@ struct tconn {
 
 extern const struct transport_ops transport_websocket_ops;
 extern const struct transport_ops transport_udp_ops;
+extern const struct transport_ops transport_ws_client_ops;
 
 #endif
