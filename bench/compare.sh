@@ -70,7 +70,9 @@ iperf() {
 	}
 	"$PY" - "$TMP/$1.json" "$TMP/$1.bytes" <<-'EOF'
 	import json, sys
-	r = json.load(open(sys.argv[1]))["end"]["sum_received"]
+	# a run iperf3 itself reports as failed has no sum: counted as 0
+	r = json.load(open(sys.argv[1])).get("end", {}).get("sum_received",
+	    {"bytes": 0, "bits_per_second": 0})
 	open(sys.argv[2], "w").write("%d\n" % r["bytes"])
 	print("%.0f" % (r["bits_per_second"] / 1e6))
 	EOF
