@@ -33,18 +33,6 @@ need "nginx listens on 203.0.113.2:80" start_nginx inet 203.0.113.2
 need "a UDP echo listens on 203.0.113.2:7" start_udp_echo inet 203.0.113.2 7
 nat_mode=kernel
 
-worker() { pgrep -P "$(pid_of server)" -x tether; }
-
-# hup WHAT - SIGHUP the server, wait for its log to say WHAT
-hup() {
-	local _n
-	_n=$(grep -c 'SIGHUP: reading' "$TMP/server.log" || true)
-	echo "# kill -HUP server" >&3
-	kill -HUP "$(worker)"
-	wait_for server \
-		"[ \$(grep -c 'SIGHUP: reading' $TMP/server.log) -gt $_n ] && grep -q '$1' $TMP/server.log"
-}
-
 # count PATTERN - lines of the server's log that match
 count() {
 	grep -c "$1" "$TMP/server.log" || true

@@ -308,6 +308,20 @@ pid_of() {
 	return 1
 }
 
+# worker - the server's own process (the one that drops privileges and
+# handles signals; spawn records its timeout(1) wrapper)
+worker() { pgrep -P "$(pid_of server)" -x tether; }
+
+# hup WHAT - SIGHUP the server, wait for its log to say WHAT
+hup() {
+	local _n
+	_n=$(grep -c 'SIGHUP: reading' "$TMP/server.log" || true)
+	echo "# kill -HUP server" >&3
+	kill -HUP "$(worker)"
+	wait_for server \
+		"[ \$(grep -c 'SIGHUP: reading' $TMP/server.log) -gt $_n ] && grep -q '$1' $TMP/server.log"
+}
+
 # alive PID - the process runs (a zombie waiting for `wait` does not)
 alive() {
 	[ -r "/proc/$1/stat" ] &&

@@ -31,9 +31,7 @@ uid=$(id -u "$user")
 gid=$(id -g "$user")
 reserved=$(quietly server cat /proc/sys/net/ipv4/ip_local_reserved_ports)
 
-# worker - the server's own process (under spawn's timeout(1)); keeper -
-# its child
-worker() { pgrep -P "$(pid_of server)" -x tether; }
+# keeper - the child of the server's own process (lib.sh's worker)
 keeper() { pgrep -P "$(worker)" -x tether-keeper; }
 
 # status PID FIELD - a field of /proc/PID/status, tabs as spaces

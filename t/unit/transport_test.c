@@ -18,66 +18,10 @@
 #include "log.h"
 #include "looptest.h"
 #include "tap.h"
+#include "tconn_seen.h"
 #include "transport.h"
 
-
-
-/* What the handlers saw */
-struct seen {
-	int opened, closed, messages, drained;
-	char last_why[128];
-	uint8_t *buf;		/* concatenation of received messages */
-	size_t len;
-	struct tconn *conn;	/* latest connection */
-	bool echo;		/* send every message back */
-	const char *refuse_origin;
-	const char *origin_seen;
-};
-
 static struct seen srv, cli;
-
-static void h_open(struct tconn *c, void *user)
-{
-	struct seen *s = user;
-
-	s->opened++;
-	s->conn = c;
-	ev_loop_stop(loop);
-}
-
-static void h_message(struct tconn *c, uint8_t *msg, size_t len,
-		      void *user)
-{
-	struct seen *s = user;
-
-	s->buf = realloc(s->buf, s->len + len);
-	memcpy(s->buf + s->len, msg, len);
-	s->len += len;
-	s->messages++;
-	if (s->echo)
-		tconn_send(c, msg, len);
-	ev_loop_stop(loop);
-}
-
-static void h_closed(struct tconn *c, const char *why, void *user)
-{
-	struct seen *s = user;
-
-	s->closed++;
-	snprintf(s->last_why, sizeof(s->last_why), "%s", why);
-	if (s->conn == c)
-		s->conn = NULL;
-	ev_loop_stop(loop);
-}
-
-static void h_drained(struct tconn *c, void *user)
-{
-	struct seen *s = user;
-
-	(void)c;
-	s->drained++;
-	ev_loop_stop(loop);
-}
 
 static bool h_admit(struct tconn *c, const char *origin, void *user)
 {
@@ -96,12 +40,6 @@ static const struct transport_handlers handlers = {
 	.drained = h_drained,
 	.admit = h_admit,
 };
-
-static void reset(struct seen *s)
-{
-	free(s->buf);
-	memset(s, 0, sizeof(*s));
-}
 
 static struct transport *ws_server(unsigned max_per_ip, size_t queue)
 {

@@ -25,60 +25,10 @@
 #include "looptest.h"
 #include "sha1.h"
 #include "tap.h"
+#include "tconn_seen.h"
 #include "transport.h"
 
-struct seen {
-	int opened, closed, messages, drained;
-	char last_why[160];
-	uint8_t *buf; /* concatenation of received messages */
-	size_t len;
-	struct tconn *conn;
-	bool echo;
-};
-
 static struct seen srv, cli;
-
-static void h_open(struct tconn *c, void *user)
-{
-	struct seen *s = user;
-
-	s->opened++;
-	s->conn = c;
-	ev_loop_stop(loop);
-}
-
-static void h_message(struct tconn *c, uint8_t *msg, size_t len, void *user)
-{
-	struct seen *s = user;
-
-	s->buf = realloc(s->buf, s->len + len + 1);
-	memcpy(s->buf + s->len, msg, len);
-	s->len += len;
-	s->messages++;
-	if (s->echo)
-		tconn_send(c, msg, len);
-	ev_loop_stop(loop);
-}
-
-static void h_closed(struct tconn *c, const char *why, void *user)
-{
-	struct seen *s = user;
-
-	s->closed++;
-	snprintf(s->last_why, sizeof(s->last_why), "%s", why);
-	if (s->conn == c)
-		s->conn = NULL;
-	ev_loop_stop(loop);
-}
-
-static void h_drained(struct tconn *c, void *user)
-{
-	struct seen *s = user;
-
-	(void)c;
-	s->drained++;
-	ev_loop_stop(loop);
-}
 
 static const struct transport_handlers handlers = {
 	.open = h_open,
@@ -86,12 +36,6 @@ static const struct transport_handlers handlers = {
 	.closed = h_closed,
 	.drained = h_drained,
 };
-
-static void reset(struct seen *s)
-{
-	free(s->buf);
-	memset(s, 0, sizeof(*s));
-}
 
 static struct transport *lws_server(void)
 {
