@@ -42,6 +42,7 @@
 #define DESTROY_TURNS 1000
 #define REQUEST_MAX   1024
 #define MASK_POOL     4096 /* random bytes drawn at once for masking keys */
+#define CONTROL_MAX   65536 /* pongs beyond this many bytes queued: skipped */
 
 /* One queued frame: header and masked payload, ready to write */
 struct wc_frame {
@@ -78,6 +79,7 @@ struct wc_conn {
 	struct ws_rx rx;
 	struct wc_frame *qhead, *qtail;
 	size_t qbytes;	  /* message bytes queued */
+	size_t cbytes;	  /* bytes of other frames queued */
 	uint64_t last_rx; /* loop time of the last read, or of the pause */
 };
 
@@ -200,6 +202,7 @@ static void enqueue(struct wc_conn *wc, struct wc_frame *f)
 		wc->qhead = f;
 	wc->qtail = f;
 	wc->qbytes += f->payload;
+	wc->cbytes += f->payload ? 0 : f->len;
 	flush(wc);
 }
 
@@ -271,8 +274,8 @@ static void on_write(uv_write_t *req, int status)
 	struct wc_transport *wt = wc->wt;
 	size_t bound = wt->p.queue_bytes;
 
-	if (status == UV_ECANCELED)
-		return; /* ending: the queue goes with the connection */
+	if (status == UV_ECANCELED || wc->ending)
+		return; /* the queue goes with the connection */
 	for (; wc->writing; wc->writing--) {
 		struct wc_frame *f = wc->qhead;
 
@@ -283,6 +286,8 @@ static void on_write(uv_write_t *req, int status)
 			wt->t.counters.msgs_out++;
 			wt->t.counters.bytes_out += f->payload;
 			wc->qbytes -= f->payload;
+		} else {
+			wc->cbytes -= f->len;
 		}
 		free(f);
 	}
@@ -360,7 +365,11 @@ static void on_event(struct wc_conn *wc, const struct ws_event *ev)
 		deliver(wc, ev->data, ev->len);
 		break;
 	case WS_EV_PING:
-		if (!control(wc, WS_OP_PONG, ev->data, ev->len))
+		/* a peer that pings but does not read gets no more pongs
+		 * than CONTROL_MAX bytes of them (RFC 6455 5.5.3 allows
+		 * answering only the latest ping) */
+		if (wc->cbytes < CONTROL_MAX &&
+		    !control(wc, WS_OP_PONG, ev->data, ev->len))
 			end(wc, "out of memory");
 		break;
 	case WS_EV_CLOSE:

@@ -7,7 +7,8 @@
  * writes raw bytes: a wrong Sec-WebSocket-Accept, a message split across
  * many writes, a ping answered with a masked pong, a masked frame from the
  * server (answered with close 1002), an oversized frame (1009, before its
- * payload arrives), a close from the server (echoed).
+ * payload arrives), a close from the server (echoed), a flood of pings from
+ * a server that does not read (pongs bounded, the connection kept).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -185,7 +186,10 @@ static void test_refused(void)
 
 /* --- the scripted server ------------------------------------------------ */
 
-enum script { S_BAD_ACCEPT, S_FRAMES, S_TOO_BIG, S_CLOSE };
+enum script { S_BAD_ACCEPT, S_FRAMES, S_TOO_BIG, S_CLOSE, S_PING_FLOOD };
+
+#define FLOOD_PINGS 100000 /* 125-byte pings: 13 MB of pongs if unbounded,
+			    * more than tcp_wmem lets a socket hold */
 
 struct fake {
 	int lfd, port;
@@ -195,6 +199,7 @@ struct fake {
 	bool pong_ok;	    /* a masked pong echoing "hi" */
 	int close_code;	    /* of the client's close frame, or -1 */
 	bool unmasked_seen; /* a client frame without the mask bit */
+	int pongs;	    /* pongs read back after a ping flood */
 };
 
 static void put(int fd, const void *p, size_t n)
@@ -337,6 +342,28 @@ static void script_frames(struct fake *f, int fd)
 	await_close(f, fd);
 }
 
+/* FLOOD_PINGS pings without reading, then a close; then count the pongs
+ * that were queued up to the close echo */
+static void script_ping_flood(struct fake *f, int fd)
+{
+	static uint8_t ping[2 + 125] = {0x89, 125};
+	uint8_t pl[256];
+	size_t n;
+	int op;
+
+	for (int i = 0; i < FLOOD_PINGS; i++)
+		put(fd, ping, sizeof(ping));
+	put(fd, "\x88\x02\x03\xe8", 4); /* 1000 */
+	while ((op = client_frame(f, fd, pl, sizeof(pl), &n)) >= 0) {
+		if (op == 0xa)
+			f->pongs++;
+		if (op == 0x8) {
+			f->close_code = n >= 2 ? pl[0] << 8 | pl[1] : 0;
+			return;
+		}
+	}
+}
+
 static void *fake_main(void *arg)
 {
 	struct fake *f = arg;
@@ -365,6 +392,9 @@ static void *fake_main(void *arg)
 		put(fd, "\x88\x02\x03\xe9", 4); /* 1001 */
 		await_close(f, fd);
 		break;
+	case S_PING_FLOOD:
+		script_ping_flood(f, fd);
+		break;
 	}
 out:
 	close(fd);
@@ -382,6 +412,11 @@ static int fake_start(struct fake *f, enum script s)
 	f->script = s;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	/* a small receive buffer (inherited by the accepted socket), so a
+	 * flood's pongs back up in the client rather than in the kernel */
+	if (s == S_PING_FLOOD)
+		setsockopt(f->lfd, SOL_SOCKET, SO_RCVBUF, &(int){4096},
+			   sizeof(int));
 	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
 	    listen(f->lfd, 1) ||
 	    getsockname(f->lfd, (struct sockaddr *)&sin, &sl))
@@ -447,6 +482,17 @@ static void test_scripted(void)
 	fake_join(&f);
 	is(f.close_code, 1001, "server close: its code echoed");
 	ok(strstr(cli.last_why, "1001"), "server close: why: %s", cli.last_why);
+
+	reset(&cli);
+	ok(!fake_start(&f, S_PING_FLOOD), "ping flood: fake server");
+	u = url_for(f.port);
+	transport_connect(c, &u, NULL, NULL);
+	ok(run_until(&cli.closed, 1), "ping flood: closed by the server");
+	fake_join(&f);
+	is(f.close_code, 1000, "ping flood: the close echoed after the pongs");
+	ok(f.pongs > 0 && f.pongs < FLOOD_PINGS / 2,
+	   "ping flood: pongs bounded while the server did not read (%d of %d)",
+	   f.pongs, FLOOD_PINGS);
 	transport_free(c);
 }
 
