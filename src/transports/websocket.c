@@ -11,9 +11,10 @@
  * Messages are binary and whole: fragments are assembled up to max_message
  * and at most MAX_FRAGS pieces, beyond which the connection is closed with
  * 1009 (too big). A message that arrives in one piece is handed over without
- * a copy. Sending follows lws's rule of one lws_write() per writeable
- * callback, from a per-connection queue of messages that carry LWS_PRE bytes
- * of headroom.
+ * a copy. A message sent while nothing is queued, outside lws's callbacks
+ * and to a socket with room is written at once (write_now()); otherwise
+ * sending follows lws's rule of one lws_write() per writeable callback, from
+ * a per-connection queue of messages that carry LWS_PRE bytes of headroom.
  *
  * lws 4.1.6 pitfalls handled here: returning -1 from CLIENT_RECEIVE corrupts
  * the heap, so connections are only ever closed from a writeable callback;
@@ -84,6 +85,7 @@ struct ws_transport {
 	lws_retry_bo_t retry;
 	struct ws_conn *conns;
 	struct ip_slot ips[IP_SLOTS];
+	uint8_t *wbuf; /* LWS_PRE + max_message: write_now()'s message */
 	bool destroying;
 };
 
@@ -96,6 +98,10 @@ struct ws_pss {
 /* Why lws refused the last server certificate: it says so only in its log,
  * and the dial's failure that follows names a bare "SSL err" */
 static char cert_refused[64];
+
+/* How deep inside lws's callbacks the thread is: write_now() only runs
+ * outside them (one thread, so one counter for every transport) */
+static unsigned in_lws;
 
 static void lws_to_log(int level, const char *line)
 {
@@ -477,8 +483,8 @@ static bool is_info(struct ws_transport *wt, const char *uri, size_t len)
 	       !memcmp(uri, wt->info_path, len);
 }
 
-static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			   void *user, void *in, size_t len)
+static int server_event(struct lws *wsi, enum lws_callback_reasons reason,
+			void *user, void *in, size_t len)
 {
 	struct lws_vhost *vh = lws_get_vhost(wsi);
 	struct ws_transport *wt = vh ? lws_vhost_user(vh) : NULL;
@@ -560,8 +566,8 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			   void *user, void *in, size_t len)
+static int client_event(struct lws *wsi, enum lws_callback_reasons reason,
+			void *user, void *in, size_t len)
 {
 	/* lws may call before it has bound our user data to the wsi (an
 	 * early failure); the opaque pointer is set from the start */
@@ -611,6 +617,29 @@ static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	default:
 		return 0;
 	}
+}
+
+/* lws's entry points, counting the depth for write_now() */
+static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			   void *user, void *in, size_t len)
+{
+	int ret;
+
+	in_lws++;
+	ret = server_event(wsi, reason, user, in, len);
+	in_lws--;
+	return ret;
+}
+
+static int client_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			   void *user, void *in, size_t len)
+{
+	int ret;
+
+	in_lws++;
+	ret = client_event(wsi, reason, user, in, len);
+	in_lws--;
+	return ret;
 }
 
 static const struct lws_protocols server_protocols[] = {
@@ -864,6 +893,32 @@ static struct tconn *ws_connect(struct transport *t, const struct conf_url *url,
 	return &wc->c;
 }
 
+/* Write @msg at once if nothing is queued, no lws callback is running and
+ * the socket has room (lws_send_pipe_choked() polls it, and is also what
+ * allows a write outside a writeable callback): saves the POLLOUT round
+ * trip of a writeable callback per message. lws keeps what the kernel did
+ * not take and finishes it before any later writeable callback, so order
+ * holds. Return: 1 written, 0 not tried (queue it), -1 error. */
+static int write_now(struct ws_conn *wc, const uint8_t *msg, size_t len)
+{
+	struct ws_transport *wt = wc->wt;
+
+	if (in_lws || wc->qhead || lws_send_pipe_choked(wc->wsi))
+		return 0;
+	if (!wt->wbuf) {
+		wt->wbuf = malloc(LWS_PRE + wt->p.max_message);
+		if (!wt->wbuf)
+			return 0;
+	}
+	memcpy(wt->wbuf + LWS_PRE, msg, len);
+	if (lws_write(wc->wsi, wt->wbuf + LWS_PRE, len, LWS_WRITE_BINARY) <
+	    (int)len)
+		return -1;
+	wt->t.counters.msgs_out++;
+	wt->t.counters.bytes_out += len;
+	return 1;
+}
+
 static int ws_send(struct tconn *c, const uint8_t *msg, size_t len)
 {
 	struct ws_conn *wc = (struct ws_conn *)c;
@@ -877,6 +932,13 @@ static int ws_send(struct tconn *c, const uint8_t *msg, size_t len)
 	if (wc->qbytes + len > 2 * wt->p.queue_bytes) {
 		wt->t.counters.drop_queue_full++;
 		return -ENOBUFS;
+	}
+	switch (write_now(wc, msg, len)) {
+	case 1:
+		return 0;
+	case -1:
+		close_later(wc, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+		return -ENOTCONN;
 	}
 	m = malloc(sizeof(*m) + LWS_PRE + len);
 	if (!m) {
@@ -985,6 +1047,7 @@ static void ws_destroy(struct transport *t)
 	free(wt->tls_key);
 	free(wt->info_path);
 	free(wt->info_json);
+	free(wt->wbuf);
 	free(wt);
 }
 
