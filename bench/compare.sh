@@ -60,19 +60,28 @@ child() {
 }
 
 # iperf NAME DEST PORT STREAMS - iperf3 from the laptop; prints Mbit/s and
-# leaves the bytes received in $TMP/NAME.bytes
+# leaves the bytes received in $TMP/NAME.bytes. A failed run (the server
+# can still be busy with the last test's teardown) is tried once more
+# after 3 s; a second failure counts as 0 and its error goes to stderr.
 iperf() {
-	ip netns exec "$(ns laptop)" timeout 60 iperf3 -J -c "$2" -p "$3" \
-		-P "$4" -t "$SECS" -O 1 >"$TMP/$1.json" 2>/dev/null || {
-		echo 0
-		echo 0 >"$TMP/$1.bytes"
-		return 0
-	}
-	"$PY" - "$TMP/$1.json" "$TMP/$1.bytes" <<-'EOF'
+	local _try
+	for _try in 1 2; do
+		[ "$_try" = 1 ] || sleep 3
+		ip netns exec "$(ns laptop)" timeout 60 iperf3 -J -c "$2" \
+			-p "$3" -P "$4" -t "$SECS" -O 1 >"$TMP/$1.json" \
+			2>/dev/null && break
+	done
+	"$PY" - "$TMP/$1.json" "$TMP/$1.bytes" "$1" <<-'EOF'
 	import json, sys
+	try:
+	    j = json.load(open(sys.argv[1]))
+	except ValueError:
+	    j = {"error": "no output"}
 	# a run iperf3 itself reports as failed has no sum: counted as 0
-	r = json.load(open(sys.argv[1])).get("end", {}).get("sum_received",
+	r = j.get("end", {}).get("sum_received",
 	    {"bytes": 0, "bits_per_second": 0})
+	if "error" in j:
+	    sys.stderr.write("# %s: iperf3 failed: %s\n" % (sys.argv[3], j["error"]))
 	open(sys.argv[2], "w").write("%d\n" % r["bytes"])
 	print("%.0f" % (r["bits_per_second"] / 1e6))
 	EOF

@@ -13,7 +13,8 @@
 #
 # The laptop's addresses, routes, rules and sysctls are snapshotted before
 # the first client starts and compared after each case: SIGTERM, SIGINT,
-# SIGKILL + --cleanup, and SIGKILL + the next start (which cleans up first).
+# SIGKILL + --cleanup, SIGKILL + the next start (which cleans up first), and
+# a route the host refuses (exit 1).
 set -e
 . "$SRCDIR/t/e2e/lib.sh"
 
@@ -105,6 +106,25 @@ check "(d) the tunnel carries a ping to the inet host" \
 check "(d) the client exits 0 on SIGTERM" stop client-laptop
 check "(d) the laptop is as before" as_before
 check_not "(d) no state file is left" test -e "$state"
+check "(d) the relay exits 0 on SIGTERM" stop_relay
+
+# (e) a route the host refuses (IPv6 is off on the laptop, so the kernel
+# refuses the IPv6 route with EACCES): half a tunnel is worse than none,
+# so the client stops with status 1 and undoes what it had done
+quietly laptop sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1
+snapshot "$TMP/before"
+start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ \
+	203.0.113.0/24 2001:db8::/32
+need "(e) the client listens" listening laptop tcp 169.254.134.89:6354
+need "(e) the relay starts" start_relay
+s=0
+finish client-laptop 30 || s=$?
+check "(e) the client exits 1" test "$s" -eq 1
+check "(e) it says why" grep -q "could not configure tether0" \
+	"$TMP/client-laptop.log"
+check "(e) the laptop is as before" as_before
+check_not "(e) no state file is left" test -e "$state"
 
 teardown
 done_testing
