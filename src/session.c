@@ -245,10 +245,18 @@ unsigned int session_tick(struct session *s, uint64_t now, uint64_t *next)
 	if (usable) /* just to wake up when it stops being usable */
 		due(now, s->cur.birth_ms, lim->reject_after_ms, &when);
 
+	if (!s->dead && due(now, s->last_recv_ms, lim->dead_after_ms, &when)) {
+		act |= SESSION_ACT_DEAD;
+		s->dead = true;
+	}
+
 	if (s->initiator) {
 		/* an initiation that got no answer is sent again even while
-		 * the keys are good: it may have been lost on a new path */
-		rekey = !usable || s->handshake_pending ||
+		 * the keys are good: it may have been lost on a new path; and
+		 * a peer silent for dead_after may have lost the session (a
+		 * restarted server drops what comes under keys it never
+		 * had), so the initiator handshakes until it hears again */
+		rekey = !usable || s->handshake_pending || s->dead ||
 			(s->cur.initiator &&
 			 (due(now, s->cur.birth_ms, lim->rekey_after_ms,
 			      &when) ||
@@ -262,11 +270,6 @@ unsigned int session_tick(struct session *s, uint64_t now, uint64_t *next)
 	if (usable && (s->keepalive_now ||
 		       due(now, s->last_sent_ms, lim->keepalive_ms, &when)))
 		act |= SESSION_ACT_KEEPALIVE;
-
-	if (!s->dead && due(now, s->last_recv_ms, lim->dead_after_ms, &when)) {
-		act |= SESSION_ACT_DEAD;
-		s->dead = true;
-	}
 
 	if (next) {
 		if (act || when <= now)

@@ -13,7 +13,9 @@
  * A timer follows session_tick(): it re-sends the initiation when no
  * response came within rekey_timeout, rekeys before the key limits, sends
  * keepalives when idle (the phone's page cannot keep time when hidden, so
- * both ends do), and reports a dead path after dead_after of silence.
+ * both ends do), and after dead_after of silence reports a dead path and
+ * handshakes again until the server answers (a restarted server lost the
+ * session: over UDP nothing else would tell).
  *
  * While there is no path or no keys, packets are held in a bounded queue
  * instead of dropped: hold_bytes at most, none older than hold_ms (a

@@ -495,6 +495,10 @@ static void test_rekey_by_time(void)
 	len = seal1(&l.c, buf, 6 * SEC, NULL);
 	session_open(&l.s, buf, len, 6 * SEC, &it);
 	old_index = l.c.cur.local_index;
+	/* the server's keepalive: a client hearing nothing would handshake
+	 * at DEAD_AFTER whatever the keys' age */
+	len = seal1(&l.s, buf, 124 * SEC, NULL);
+	session_open(&l.c, buf, len, 124 * SEC, &it);
 
 	is(session_tick(&l.c, 125 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
 	   "no rekey before 120 s");
@@ -527,6 +531,8 @@ static void test_rekey_by_time(void)
 	   SESSION_ERR_EXPIRED, "old keys are refused at 180 s of age");
 	is(session_open(&l.c, buf, len, 186 * SEC, &it), SESSION_OK,
 	   "while the new ones still work");
+	len = seal1(&l.s, buf, 245 * SEC, NULL);
+	session_open(&l.c, buf, len, 245 * SEC, &it);
 	is(session_tick(&l.c, 246 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
 	   "new keys: no rekey at 119 s of age");
 	is(session_tick(&l.c, 247 * SEC, NULL) & SESSION_ACT_HANDSHAKE,
@@ -568,6 +574,41 @@ static void test_lost_initiation(void)
 	link_handshake(&l, 7 * SEC);
 	is(session_tick(&l.c, 20 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
 	   "answered: no more until the rekey");
+}
+
+/* A peer silent for DEAD_AFTER (a restarted server that lost the
+ * session): the client handshakes again, every REKEY_TIMEOUT, until it
+ * hears from the server */
+static void test_dead_rehandshake(void)
+{
+	uint8_t buf[64];
+	struct session_iter it;
+	struct link l;
+	unsigned act;
+	size_t len;
+
+	link_init(&l, NULL);
+	link_handshake(&l, 0);
+	len = seal1(&l.c, buf, 0, NULL);
+	session_open(&l.s, buf, len, 0, &it);
+	is(session_tick(&l.c, 29 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "silent server, good keys: no handshake before DEAD_AFTER");
+	act = session_tick(&l.c, 30 * SEC, NULL);
+	is(act & (SESSION_ACT_DEAD | SESSION_ACT_HANDSHAKE),
+	   SESSION_ACT_DEAD | SESSION_ACT_HANDSHAKE,
+	   "at DEAD_AFTER: dead, and a handshake at once");
+	session_handshake_sent(&l.c, 30 * SEC);
+	is(session_tick(&l.c, 34 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "unanswered: not again before REKEY_TIMEOUT");
+	act = session_tick(&l.c, 35 * SEC, NULL);
+	is(act & (SESSION_ACT_DEAD | SESSION_ACT_HANDSHAKE),
+	   SESSION_ACT_HANDSHAKE, "again after REKEY_TIMEOUT, dead told once");
+	session_handshake_sent(&l.c, 35 * SEC);
+	link_handshake(&l, 36 * SEC);
+	is(session_tick(&l.c, 50 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "answered: no more until the rekey");
+	is(session_tick(&l.s, 100 * SEC, NULL) & SESSION_ACT_HANDSHAKE, 0,
+	   "a silent client never makes the server initiate");
 }
 
 static void test_rekey_by_count(void)
@@ -736,6 +777,7 @@ int main(void)
 	test_gso_entries();
 	test_rekey_by_time();
 	test_lost_initiation();
+	test_dead_rehandshake();
 	test_rekey_by_count();
 	test_keepalive_and_dead();
 	test_reconnects();

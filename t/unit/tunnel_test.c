@@ -4,8 +4,9 @@
  * A tunnel_server behind a WebSocket or UDP listener and a tunnel_client
  * that dials it, in one process: handshake and assignment, IP packets both
  * ways, resumption after the connection drops, packets held while there
- * is no connection, and the refusals (wrong server key, unknown client
- * key, tampered and replayed messages).
+ * is no connection, the refusals (wrong server key, unknown client key,
+ * tampered and replayed messages), and a new handshake after a server
+ * restart behind a UDP path.
  */
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -50,6 +51,7 @@ static struct tunnel_server *ts;
 static struct tunnel_client *tc;
 static size_t hold_bytes; /* the client's hold; 0: defaults */
 static uint64_t hold_ms;
+static const struct session_limits *limits; /* both ends'; NULL: defaults */
 
 /* --- server side ---------------------------------------------------- */
 
@@ -171,25 +173,33 @@ struct pair {
 	char host[16];
 };
 
+/* The server's tunnel end, knowing the laptop and one other client */
+static struct tunnel_server *server_new(void)
+{
+	struct tunnel_peer peers[] = { { "laptop", client_pub },
+				       { "other", other_pub } };
+	struct tunnel_server_params tsp = {
+		.private_key = server_priv, .peers = peers, .npeers = 2,
+		.max_message = 65536, .linger_ms = 2000, .limits = limits,
+	};
+
+	return tunnel_server_new(loop, &tsp, &sh, NULL);
+}
+
 static void setup(struct pair *p, enum transport_kind kind,
 		  const uint8_t *skey, const uint8_t *ckey)
 {
 	struct endpoint ep = { .addr.family = AF_INET };
-	struct tunnel_peer peers[] = { { "laptop", client_pub },
-				       { "other", other_pub } };
 	struct transport_params sp = {
 		.kind = kind, .listen = &ep, .path = "/websocket/",
 		.max_message = 65536, .queue_bytes = 1 << 20,
 		.handshake_timeout_s = 5,
 	};
 	struct transport_params cp = sp;
-	struct tunnel_server_params tsp = {
-		.private_key = server_priv, .peers = peers, .npeers = 2,
-		.max_message = 65536, .linger_ms = 2000,
-	};
 	struct tunnel_client_params tcp = {
 		.private_key = ckey, .server_key = skey,
 		.max_message = kind == TRANSPORT_UDP ? 1472 : 65536,
+		.limits = limits,
 		.hold_bytes = hold_bytes, .hold_ms = hold_ms,
 	};
 
@@ -199,7 +209,7 @@ static void setup(struct pair *p, enum transport_kind kind,
 	cp.listen = NULL;
 	p->st = transport_new(loop, &sp, &sth, NULL);
 	p->ct = transport_new(loop, &cp, &cth, NULL);
-	ts = tunnel_server_new(loop, &tsp, &sh, NULL);
+	ts = server_new();
 	tc = tunnel_client_new(loop, &tcp, &ch, NULL);
 	strcpy(p->host, "127.0.0.1");
 	p->url = (struct conf_url){
@@ -487,6 +497,43 @@ static void test_clients_change(void)
 	teardown(&p);
 }
 
+/* A server restarted behind a UDP path (which sees no close): it drops
+ * what comes under the old keys; the client, hearing nothing for
+ * dead_after, handshakes again and traffic resumes in a new session */
+static void test_server_restart(void)
+{
+	struct session_limits lim;
+	uint8_t pkt[300];
+	struct pair p;
+
+	session_limits_default(&lim);
+	lim.keepalive_ms = 100;
+	lim.dead_after_ms = 300;
+	lim.rekey_timeout_ms = 100;
+	limits = &lim;
+	setup(&p, TRANSPORT_UDP, server_pub, client_priv);
+	ok(run_until(&C.up, 1), "restart: handshake completes");
+	tunnel_server_free(ts);
+	ts = server_new();
+	S.assigned = S.resumed = 0;
+	packet(pkt, sizeof(pkt), 5);
+	tunnel_client_send(tc, pkt, sizeof(pkt));
+	tunnel_client_flush(tc);
+	run_for(50);
+	is(C.packets, 0, "restart: the new server drops the old session's "
+			 "packets");
+	ok(tunnel_server_stats(ts)->drops[TUNNEL_DROP_UNKNOWN_INDEX] > 0,
+	   "restart: counted as unknown index");
+	ok(run_until(&S.assigned, 1), "restart: the client handshakes again");
+	ok(S.assigned > S.resumed, "restart: in a new session (%d handshakes, "
+	   "%d resumed)", S.assigned, S.resumed);
+	tunnel_client_send(tc, pkt, sizeof(pkt));
+	tunnel_client_flush(tc);
+	ok(run_until(&C.packets, 1), "restart: traffic flows again");
+	limits = NULL;
+	teardown(&p);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -506,6 +553,7 @@ int main(void)
 	test_hold();
 	test_refusals();
 	test_clients_change();
+	test_server_restart();
 	looptest_done();
 	return tap_done();
 }
