@@ -4,7 +4,8 @@
  *
  * For a sender that builds its own link header (egress_gso.c): ask the
  * kernel for the route to the destination out of the interface
- * (RTM_GETROUTE with RTA_OIF: what a socket bound to that device gets),
+ * (RTM_GETROUTE with RTA_OIF and RTA_UID: what a socket bound to that
+ * device, opened by the same user at the same time, gets),
  * then for the gateway's, or the on-link destination's, neighbour entry
  * (RTM_GETNEIGH). Only an entry the kernel itself trusts now is used:
  * reachable, permanent or no-ARP, or one it is verifying (delay, probe).
@@ -26,6 +27,7 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "log.h"
@@ -45,7 +47,8 @@ struct slot {
 
 struct nexthop {
 	int ifindex;
-	bool lladdr; /* the interface has link-layer addresses */
+	uint32_t uid; /* who opened it (rules may route by user) */
+	bool lladdr;  /* the interface has link-layer addresses */
 	uint64_t lookups;
 	struct slot slot[NEXTHOP_SLOTS];
 	struct nlx nlx;
@@ -65,6 +68,10 @@ struct answer {
  * @lladdr:	true if it has link-layer addresses (Ethernet), false for a
  *		device without (tun, WireGuard): only the route is checked
  *
+ * Open it when the raw socket it stands in for is opened, before
+ * privileges are dropped: routes are looked up for the user who opened it,
+ * as the kernel routes that socket's packets.
+ *
  * Return: the finder, or NULL (logged)
  */
 struct nexthop *nexthop_open(int ifindex, bool lladdr)
@@ -81,6 +88,7 @@ struct nexthop *nexthop_open(int ifindex, bool lladdr)
 		return NULL;
 	}
 	h->ifindex = ifindex;
+	h->uid = (uint32_t)geteuid();
 	h->lladdr = lladdr;
 	return h;
 }
@@ -124,6 +132,7 @@ static int route(struct nexthop *h, uint32_t daddr, struct answer *a)
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put(nlh, RTA_DST, sizeof(daddr), &daddr);
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)h->ifindex);
+	mnl_attr_put_u32(nlh, RTA_UID, h->uid);
 	memset(a, 0, sizeof(*a));
 	if (nlx_talk(&h->nlx, on_route, a) < 0 || !a->ok ||
 	    a->oif != h->ifindex)
