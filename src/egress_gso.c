@@ -18,11 +18,12 @@
  * virtio_net_hdr_to_skb() takes csum_start from the start of the frame
  * (packet_snd(): skb->data is the link header), so it is the TCP header's
  * offset in the IP packet plus 14 on Ethernet, plus 0 on a device without
- * a link header. Only those two kinds
- * of device are taken (ARPHRD_ETHER, ARPHRD_NONE); on any other every
- * packet is split as before. t/unit/egress_gso_test.c proves the offsets
- * with the device's checksum offload off, where the kernel computes every
- * segment's checksum in software at the place the header names.
+ * a link header. Only those two kinds of device are taken (ARPHRD_ETHER,
+ * whose own address is read once, at the start; ARPHRD_NONE); on any
+ * other every packet is split as before. t/unit/egress_gso_test.c proves
+ * the offsets with the device's checksum offload off, where the kernel
+ * computes every segment's checksum in software at the place the header
+ * names.
  *
  * The next hop's address comes from nexthop.c (the route and neighbour
  * the raw socket's packets would take). When it has none to give, or the
