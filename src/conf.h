@@ -105,6 +105,7 @@ struct conf_server {
 	struct addr egress_address;    /* family 0: the interface's */
 	struct conf_list egress_allow; /* struct prefix */
 	struct conf_list egress_deny;  /* struct prefix */
+	bool egress_gso;	       /* TCP packets of many segments whole */
 	char *tls_cert, *tls_key;      /* PEM files; NULL: plain ws:// */
 	char *webapp;		       /* served at /; NULL: no page */
 	int64_t rate_kbit_per_client;  /* each direction; 0: unlimited */

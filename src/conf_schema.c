@@ -171,6 +171,8 @@ static const struct conf_field server_egress[] = {
 	{ .name = "deny", .type = CONF_LIST, .offset = OFF(server.egress_deny),
 	  .def = "[]", .min = 0, .max = 1024, .fields = prefix_item,
 	  .item_size = sizeof(struct prefix) },
+	{ .name = "gso", .type = CONF_BOOL, .offset = OFF(server.egress_gso),
+	  .def = "true" },
 	END
 };
 

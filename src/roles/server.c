@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "egress_gso.h"
 #include "ev.h"
 #include "hostguard.h"
 #include "knat.h"
@@ -134,6 +135,7 @@ struct server {
 	struct knat *knat; /* kernel-NAT mode instead of nat, raw, cap */
 	struct policy *policy;
 	struct rawsock *raw;
+	struct egress_gso *gso_out; /* NULL: egress.gso off or impossible */
 	struct capture *cap;
 	struct hostguard *guard;
 	struct server_clients clients;
@@ -150,6 +152,7 @@ struct server {
 	size_t nrate;		     /* ids it has room for */
 	uint64_t drops[SERVER_DROP__COUNT];
 	uint64_t forwarded, returned;
+	uint64_t gso_whole, gso_split; /* NATed TCP packets of many segments */
 	struct status *status;
 	uint64_t started_ms;
 };
@@ -223,9 +226,56 @@ static void to_kernel(struct server *s, uint32_t id, struct pkt *p, size_t gso)
 	}
 }
 
-/* A packet from client @id, on its way to the internet; in kernel-NAT
- * mode maybe a TCP packet for the kernel to split at @gso bytes of
- * payload (checked as one packet, its segments against the MTU) */
+/* Where the segments of a NATed TCP packet of many segments go */
+struct segments {
+	struct server *s;
+	uint32_t hairpin; /* to this client's session if not ~0 */
+};
+
+static void segment_out(uint8_t *pkt, size_t len, void *arg)
+{
+	const struct segments *sg = arg;
+
+	if (sg->hairpin != ~0u)
+		tunnel_server_send(sg->s->tunnel, sg->hairpin, pkt, len);
+	else if (rawsock_send(sg->s->raw, pkt, len))
+		sg->s->drops[SERVER_DROP_SEND]++;
+	else
+		sg->s->forwarded++;
+}
+
+/* Split a NATed TCP packet into segments of @gso bytes of payload, their
+ * checksums computed, to the internet or (@hairpin) to another client */
+static void split_out(struct server *s, uint8_t *pkt, size_t len, size_t gso,
+		      uint32_t hairpin)
+{
+	struct segments sg = {s, hairpin};
+	struct pkt p;
+
+	if (pkt_parse(&p, pkt, len) != PKT_OK ||
+	    pkt_tcp_segment(&p, gso, s->seg, sizeof(s->seg), segment_out,
+			    &sg) < 0)
+		s->drops[SERVER_DROP_PARSE]++;
+}
+
+/* A NATed TCP packet of many segments to the internet: whole if it can
+ * be (egress_gso.c), else split for the raw socket */
+static void send_gso(struct server *s, uint8_t *pkt, size_t len, size_t gso)
+{
+	if (s->gso_out &&
+	    !egress_gso_send(s->gso_out, pkt, len, gso, ev_now(s->loop))) {
+		s->gso_whole++;
+		s->forwarded++;
+		return;
+	}
+	s->gso_split++;
+	split_out(s, pkt, len, gso, ~0u);
+}
+
+/* A packet from client @id, on its way to the internet; maybe a TCP
+ * packet of many segments of @gso bytes of payload (checked as one
+ * packet, its segments against the MTU, NATed once), which the kernel
+ * splits or which is split after the NAT */
 static void forward(struct server *s, uint32_t id, uint8_t *pkt, size_t len,
 		    size_t gso)
 {
@@ -266,13 +316,18 @@ static void forward(struct server *s, uint32_t id, uint8_t *pkt, size_t len,
 	}
 	switch (nat_outbound(s->nat, id, pkt, p.len, ev_now(s->loop), &res)) {
 	case NAT_FORWARD:
-		if (rawsock_send(s->raw, pkt, p.len))
+		if (gso)
+			send_gso(s, pkt, p.len, gso);
+		else if (rawsock_send(s->raw, pkt, p.len))
 			s->drops[SERVER_DROP_SEND]++;
 		else
 			s->forwarded++;
 		break;
 	case NAT_HAIRPIN:
-		tunnel_server_send(s->tunnel, res.session, pkt, p.len);
+		if (gso)
+			split_out(s, pkt, p.len, gso, res.session);
+		else
+			tunnel_server_send(s->tunnel, res.session, pkt, p.len);
 		break;
 	case NAT_REFUSE:
 		s->drops[SERVER_DROP_QUOTA]++;
@@ -294,28 +349,14 @@ static void on_packet(uint32_t id, uint8_t *pkt, size_t len, void *user)
 	forward(user, id, pkt, len, 0);
 }
 
-/* A segment of a client's GSO packet, split in userspace-NAT mode */
-struct segments {
-	struct server *s;
-	uint32_t id;
-};
-
-static void forward_segment(uint8_t *pkt, size_t len, void *arg)
-{
-	struct segments *sg = arg;
-
-	forward(sg->s, sg->id, pkt, len, 0);
-}
-
 /* A TCP packet of many segments from client @id (a GSO entry): its
- * checksum is not carried, every segment's is computed. The kernel splits
- * it in kernel-NAT mode; else it is split here, and every segment goes
- * through the checks as a packet of its own. */
+ * checksum is not carried, every segment's is computed. It is checked
+ * and NATed as one packet; the kernel splits it (kernel-NAT mode, or
+ * egress_gso.c), or it is split after the NAT. */
 static void on_gso_packet(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
 			  void *user)
 {
 	struct server *s = user;
-	struct segments sg = {s, id};
 	struct pkt p;
 
 	if (pkt_parse(&p, pkt, len) != PKT_OK || p.proto != PKT_PROTO_TCP ||
@@ -323,13 +364,7 @@ static void on_gso_packet(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
 		s->drops[SERVER_DROP_PARSE]++;
 		return;
 	}
-	if (pkt_tcp_one_segment(&p, gso))
-		forward(s, id, pkt, p.len, 0);
-	else if (s->knat)
-		forward(s, id, pkt, p.len, gso);
-	else if (pkt_tcp_segment(&p, gso, s->seg, sizeof(s->seg),
-				 forward_segment, &sg) < 0)
-		s->drops[SERVER_DROP_PARSE]++;
+	forward(s, id, pkt, p.len, pkt_tcp_one_segment(&p, gso) ? 0 : gso);
 }
 
 /* Answer a reply (already translated) for client @id, which is offline,
@@ -720,6 +755,8 @@ static int start_egress(struct server *s)
 	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
 				     cf->nat_ports.hi);
 	s->raw = rawsock_open(s->egress_if, 0);
+	if (cf->egress_gso)
+		s->gso_out = egress_gso_open(s->egress_if);
 	s->cap = capture_open(s->loop, &cp, on_capture, s);
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }
@@ -799,6 +836,9 @@ static json_t *status_json(void *arg)
 		.ext_addr = s->ext_addr,
 		.forwarded = s->forwarded,
 		.returned = s->returned,
+		.gso_whole = s->gso_whole,
+		.gso_split = s->gso_split,
+		.gso_lookups = s->gso_out ? egress_gso_lookups(s->gso_out) : 0,
 		.drops = s->drops,
 		.drop_names = drop_names,
 		.ndrops = SERVER_DROP__COUNT,
@@ -901,6 +941,7 @@ out:
 	tunnel_server_free(s->tunnel);
 	capture_close(s->cap);
 	rawsock_close(s->raw);
+	egress_gso_close(s->gso_out);
 	hostguard_remove(s->guard);
 	privsep_finish(s->clients.keeper);
 	server_clients_free(&s->clients);

@@ -186,8 +186,12 @@ json_t *server_status_json(const struct server_status_view *v)
 	json_object_set_new(o, "uptime_s",
 			    status_seconds(v->now_ms - v->started_ms));
 	json_object_set_new(o, "egress",
-			    json_pack("{s:s, s:o?}", "interface", v->egress_if,
-				      "address", status_addr(&ext)));
+			    json_pack("{s:s, s:o?, s:{s:I, s:I, s:I}}",
+				      "interface", v->egress_if, "address",
+				      status_addr(&ext), "gso", "sent_whole",
+				      (json_int_t)v->gso_whole, "split",
+				      (json_int_t)v->gso_split, "lookups",
+				      (json_int_t)v->gso_lookups));
 	sessions(o, v);
 	status_set_u64(o, "handshakes",
 		       tunnel_server_stats(v->tunnel)->handshakes);

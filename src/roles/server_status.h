@@ -23,6 +23,7 @@ struct server_status_view {
 	const char *egress_if;
 	uint32_t ext_addr;
 	uint64_t forwarded, returned; /* packets */
+	uint64_t gso_whole, gso_split, gso_lookups; /* egress_gso.c */
 	const uint64_t *drops;	      /* the role's own, by reason */
 	const char *const *drop_names;
 	size_t ndrops;

@@ -501,8 +501,8 @@ conf() {
 # the clients named (laptop1 and laptop2 by default), with the NAT
 # $nat_mode (userspace unless set); the keys are made on the first call. A
 # test may add keys to the laptops' entries ($laptop1_extra,
-# $laptop2_extra) and to the top level ($server_extra), as JSON text:
-# "rate_kbit": 20000
+# $laptop2_extra), to "egress" ($egress_extra) and to the top level
+# ($server_extra), as JSON text: "rate_kbit": 20000
 server_conf() {
 	local _k _x _clients
 	if [ ! -s "$TMP/server.key" ]; then
@@ -529,7 +529,8 @@ server_conf() {
 		"tunnel": { "address": "10.77.0.2/24", "dns": "203.0.113.2" },
 		"nat": { "mode": "${nat_mode:-userspace}",
 			"mappings_per_client": 8192 },
-		"egress": { "interface": "egr0", "address": "203.0.113.1" }${server_extra:+,
+		"egress": { "interface": "egr0", "address": "203.0.113.1"${egress_extra:+,
+			$egress_extra} }${server_extra:+,
 		$server_extra}
 	}
 	EOF
