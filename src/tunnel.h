@@ -47,6 +47,8 @@ struct tunnel_stats {
 	uint64_t released;   /* client: held packets sent at last */
 	uint64_t gso_sent;   /* client: GSO packets sent whole */
 	uint64_t gso_split;  /* client: GSO packets split before sending */
+	uint64_t joined_runs;	  /* server: runs of TCP segments joined */
+	uint64_t joined_segments; /* server: segments in those runs */
 };
 
 const char *tunnel_drop_name(enum tunnel_drop d);
@@ -165,6 +167,7 @@ void tunnel_server_closed(struct tunnel_server *ts, struct tconn *c);
 int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
 		       const uint8_t *pkt, size_t len);
 void tunnel_server_flush(struct tunnel_server *ts);
+int tunnel_server_join_segments(struct tunnel_server *ts, bool on);
 bool tunnel_server_connected(const struct tunnel_server *ts, uint32_t id);
 uint64_t tunnel_server_offline_ms(const struct tunnel_server *ts, uint32_t id);
 const struct session_stats *

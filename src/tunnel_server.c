@@ -28,6 +28,7 @@
 
 #include "idx.h"
 #include "log.h"
+#include "pkt_gro.h"
 #include "ratelimit.h"
 #include "tunnel.h"
 #include "tunnel_out.h"
@@ -68,6 +69,7 @@ struct tunnel_server {
 	uint64_t linger_ms;
 	size_t max_message;
 	struct ts_peer *dirty;
+	struct pkt_gro *gro; /* joins clients' TCP segments; NULL: off */
 	struct tunnel_stats st;
 };
 
@@ -263,6 +265,59 @@ out:
 	noise_handshake_clear(&hs);
 }
 
+/* A client's packet to the role: as it came (@gso 0) or a TCP packet of
+ * many segments (a GSO entry, or a run pkt_gro.c joined) */
+static void deliver(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
+		    void *arg)
+{
+	struct tunnel_server *ts = arg;
+
+	if (!gso) {
+		ts->h->packet(id, pkt, len, ts->user);
+		return;
+	}
+	if (!ts->h->gso_packet) {
+		ts->st.drops[TUNNEL_DROP_GSO]++;
+		return;
+	}
+	if (ts->gro && pkt == ts->gro->buf) {
+		ts->st.joined_runs++;
+		ts->st.joined_segments += ts->gro->segs;
+	}
+	ts->h->gso_packet(id, pkt, len, gso, ts->user);
+}
+
+/**
+ * tunnel_server_join_segments() - join runs of clients' TCP segments
+ * @ts:	tunnel
+ * @on:	whether to; the role says so when its output takes GSO packets
+ *
+ * Runs of in-order segments of one flow that come from one client within a
+ * loop turn reach the gso_packet handler as one packet (pkt_gro.c): over
+ * UDP the client sends a bulk TCP flow as MTU-sized segments.
+ *
+ * Return: 0, or -1 out of memory (logged; it stays off)
+ */
+int tunnel_server_join_segments(struct tunnel_server *ts, bool on)
+{
+	if (!on) {
+		if (ts->gro)
+			pkt_gro_flush(ts->gro);
+		free(ts->gro);
+		ts->gro = NULL;
+		return 0;
+	}
+	if (ts->gro)
+		return 0;
+	ts->gro = malloc(sizeof(*ts->gro));
+	if (!ts->gro) {
+		log_warnx("tunnel: no memory to join TCP segments");
+		return -1;
+	}
+	pkt_gro_init(ts->gro, deliver, ts);
+	return 0;
+}
+
 static void handle_data(struct tunnel_server *ts, struct tconn *c, uint8_t *msg,
 			size_t len, uint64_t now)
 {
@@ -286,13 +341,12 @@ static void handle_data(struct tunnel_server *ts, struct tconn *c, uint8_t *msg,
 		tick(p);
 	}
 	while (session_iter_next(&it, &pkt, &plen)) {
-		if (!it.gso)
-			ts->h->packet(p->id, (uint8_t *)pkt, plen, ts->user);
-		else if (ts->h->gso_packet)
-			ts->h->gso_packet(p->id, (uint8_t *)pkt, plen, it.gso,
-					  ts->user);
+		if (it.gso && ts->gro)
+			pkt_gro_flush(ts->gro); /* order holds */
+		if (!it.gso && ts->gro)
+			pkt_gro_add(ts->gro, p->id, (uint8_t *)pkt, plen);
 		else
-			ts->st.drops[TUNNEL_DROP_GSO]++;
+			deliver(p->id, (uint8_t *)pkt, plen, it.gso, ts);
 	}
 }
 
@@ -368,10 +422,14 @@ int tunnel_server_send(struct tunnel_server *ts, uint32_t id,
 	return ret;
 }
 
-/* Send every client's batch; call once per loop turn after sending */
+/* Hand over the run of segments being joined, then send every client's
+ * batch; call once per loop turn after sending */
 void tunnel_server_flush(struct tunnel_server *ts)
 {
 	uint64_t now = ev_now(ts->loop);
+
+	if (ts->gro)
+		pkt_gro_flush(ts->gro);
 
 	while (ts->dirty) {
 		struct ts_peer *p = ts->dirty;
@@ -546,6 +604,8 @@ void tunnel_server_remove(struct tunnel_server *ts, uint32_t id)
 
 	if (!p)
 		return;
+	if (ts->gro)
+		pkt_gro_flush(ts->gro); /* its run goes while it is known */
 	path = p->path;
 	if (p->active)
 		end_session(p);
@@ -644,5 +704,6 @@ void tunnel_server_free(struct tunnel_server *ts)
 	noise_static_clear(&ts->me);
 	free(ts->peers);
 	free(ts->by_key);
+	free(ts->gro);
 	free(ts);
 }

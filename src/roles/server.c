@@ -750,6 +750,9 @@ static int start_egress(struct server *s)
 		s->knat = knat_open(s->loop, cf, s->egress_if, s->ext_addr,
 				    from_kernel, s);
 		s->clients.knat = s->knat;
+		/* its TUN takes GSO packets: join UDP clients' segments */
+		if (s->knat)
+			tunnel_server_join_segments(s->tunnel, true);
 		return s->policy && s->knat ? 0 : -1;
 	}
 	s->guard = hostguard_install(s->ext_addr, cf->nat_ports.lo,
@@ -757,6 +760,8 @@ static int start_egress(struct server *s)
 	s->raw = rawsock_open(s->egress_if, 0);
 	if (cf->egress_gso)
 		s->gso_out = egress_gso_open(s->egress_if);
+	if (s->gso_out)
+		tunnel_server_join_segments(s->tunnel, true);
 	s->cap = capture_open(s->loop, &cp, on_capture, s);
 	return s->policy && s->guard && s->raw && s->cap ? 0 : -1;
 }

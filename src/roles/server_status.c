@@ -195,10 +195,15 @@ json_t *server_status_json(const struct server_status_view *v)
 	sessions(o, v);
 	status_set_u64(o, "handshakes",
 		       tunnel_server_stats(v->tunnel)->handshakes);
-	json_object_set_new(o, "packets",
-			    json_pack("{s:I, s:I}", "forwarded",
-				      (json_int_t)v->forwarded, "returned",
-				      (json_int_t)v->returned));
+	json_object_set_new(
+		o, "packets",
+		json_pack("{s:I, s:I, s:{s:I, s:I}}", "forwarded",
+			  (json_int_t)v->forwarded, "returned",
+			  (json_int_t)v->returned, "joined", "runs",
+			  (json_int_t)tunnel_server_stats(v->tunnel)->joined_runs,
+			  "segments",
+			  (json_int_t)tunnel_server_stats(v->tunnel)
+				  ->joined_segments));
 	json_object_set_new(o, "nat", nat_table(&ns));
 	json_object_set_new(o, "ports", ports(v, &ns));
 	tr = json_pack("{s:o?}", "websocket",

@@ -85,7 +85,7 @@ sc_bulk() {
 # the bulk upload used the TUN's TCP segmentation offload: packets of many
 # segments read at once, carried whole over WebSocket (the server takes
 # them, and the userspace NAT sends them on whole), split by the client
-# over UDP
+# over UDP and joined again by the server
 sc_offload() {
 	local how=sent_whole
 	[ "$transport" != udp ] || how=split
@@ -96,12 +96,24 @@ sc_offload() {
 		laptop curl -sS -f -m 5 http://127.0.0.1:6355/status
 	check "the client read TCP GSO packets from its TUN, and $how them" \
 		gso_counted "$how"
-	[ "$transport" = ws ] && [ "${nat_mode:-userspace}" = userspace ] ||
-		return 0
+	[ "${nat_mode:-userspace}" = userspace ] || return 0
 	check "the server's status document" \
 		server curl -sS -f -m 5 http://127.0.0.1:6356/status
 	check "the server sent TCP packets of many segments out whole" \
 		egress_gso_counted sent_whole 1
+	[ "$transport" = udp ] || return 0
+	check "the server joined runs of the client's segments (10 at least)" \
+		joined_counted 10
+}
+
+# joined_counted MIN - the server's status document in $out counts at
+# least MIN runs of a client's TCP segments joined into one packet
+joined_counted() {
+	echo "$out" | "$PY" -c 'import json, sys
+j = json.load(sys.stdin)["packets"]["joined"]
+print("# joined:", j)
+sys.exit(not (j["runs"] >= int(sys.argv[1]) and
+              j["segments"] >= 2 * j["runs"]))' "$1"
 }
 
 # egress_gso_counted HOW MIN - the server's status document in $out counts
