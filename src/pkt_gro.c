@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "be.h"
 #include "csum.h"
 #include "pkt.h"
 #include "pkt_gro.h"
@@ -34,18 +35,6 @@
 #define TCP_FLAGS  13
 #define TCP_WINDOW 14
 #define SEG_MIN	   536
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /**
  * pkt_gro_init() - an empty joiner
@@ -79,7 +68,7 @@ void pkt_gro_flush(struct pkt_gro *g)
 		return;
 	}
 	/* the first segment's headers, its length and checksum renewed */
-	put16(g->buf + 2, (uint16_t)len);
+	be_put16(g->buf + 2, (uint16_t)len);
 	memset(g->buf + IP_CSUM, 0, 2);
 	csum = csum_fold(csum_partial(g->buf, PKT_IPV4_HLEN, 0));
 	memcpy(g->buf + IP_CSUM, &csum, sizeof(csum));
@@ -113,7 +102,7 @@ static bool continues(const struct pkt_gro *g, uint32_t owner,
 	       !memcmp(h, q, 2) && !memcmp(h + IP_FRAG, q + IP_FRAG, 4) &&
 	       /* addresses, ports */
 	       !memcmp(h + 12, q + 12, 12) && p->ip_id == g->next_id &&
-	       get32(q + p->l4off + TCP_SEQ) == g->next_seq &&
+	       be_get32(q + p->l4off + TCP_SEQ) == g->next_seq &&
 	       !memcmp(h + PKT_IPV4_HLEN + TCP_ACK, q + p->l4off + TCP_ACK,
 		       4) &&
 	       /* window, checksum skipped, urgent pointer, options */
@@ -133,7 +122,7 @@ static void start(struct pkt_gro *g, uint32_t owner, const struct pkt *p)
 	g->seg = g->len - g->hlen;
 	g->segs = 1;
 	g->owner = owner;
-	g->next_seq = get32(p->data + p->l4off + TCP_SEQ) + (uint32_t)g->seg;
+	g->next_seq = be_get32(p->data + p->l4off + TCP_SEQ) + (uint32_t)g->seg;
 	g->next_id = (uint16_t)(p->ip_id + 1);
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "be.h"
 #include "csum.h"
 #include "pkt.h"
 
@@ -22,26 +23,6 @@
 #define TCP_FIN	  0x01
 #define TCP_PSH	  0x08
 #define TCP_CWR	  0x80
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
 /**
  * pkt_tcp_one_segment() - is a GSO packet only one segment long?
@@ -93,7 +74,7 @@ int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out, size_t cap,
 		emit(p->data, p->len, arg);
 		return 1;
 	}
-	seq = get32(p->data + p->l4off + TCP_SEQ);
+	seq = be_get32(p->data + p->l4off + TCP_SEQ);
 	flags = p->data[p->l4off + TCP_FLAGS];
 	for (off = 0; off < payload; off += mss, n++) {
 		size_t chunk = payload - off < mss ? payload - off : mss;
@@ -105,9 +86,9 @@ int pkt_tcp_segment(const struct pkt *p, size_t mss, uint8_t *out, size_t cap,
 
 		memcpy(out, p->data, hlen);
 		memcpy(out + hlen, p->data + hlen + off, chunk);
-		put16(out + 2, (uint16_t)(hlen + chunk));
-		put16(out + 4, (uint16_t)(p->ip_id + n));
-		put32(tcp + TCP_SEQ, seq + (uint32_t)off);
+		be_put16(out + 2, (uint16_t)(hlen + chunk));
+		be_put16(out + 4, (uint16_t)(p->ip_id + n));
+		be_put32(tcp + TCP_SEQ, seq + (uint32_t)off);
 		clear = (uint8_t)((last ? 0 : TCP_FIN | TCP_PSH) |
 				  (off ? TCP_CWR : 0));
 		tcp[TCP_FLAGS] = flags & (uint8_t)~clear;

@@ -55,12 +55,7 @@ mkdir -p "$TMP/www"
 make_file "$TMP/www/20M.bin" 20
 need "nginx listens on 203.0.113.2:80" start_nginx inet 203.0.113.2
 need "the server listens on ws and udp 198.51.100.1:8080" start_server
-start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ \
-	203.0.113.0/24
-need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
-	listening laptop tcp 169.254.134.89:6354
-start_relay
-need "the tunnel comes up through the relay" tunnel_up laptop
+ws_up 203.0.113.0/24
 
 # the server's own process (spawn's pid is its timeout(1) wrapper)
 spid=$(pgrep -P "$(pid_of server)")

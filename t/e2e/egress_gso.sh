@@ -54,11 +54,7 @@ upload() {
 
 need "the server listens on ws and udp 198.51.100.1:8080" start_server
 # shellcheck disable=SC2086
-start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ $tunnelled
-need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
-	listening laptop tcp 169.254.134.89:6354
-start_relay
-need "the tunnel comes up through the relay" tunnel_up laptop
+ws_up $tunnelled
 
 # the server's kernel does not know 203.0.113.2's address yet
 check "the server forgets its neighbours" server ip neigh flush dev egr0

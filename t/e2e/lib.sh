@@ -574,6 +574,16 @@ start_client() {
 		--verbose
 }
 
+# ws_up ROUTE... - laptop1's client with ROUTEs, waiting for its phone on
+# the WebSocket, then the relay joining it to the server: the tunnel up
+ws_up() {
+	start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ "$@"
+	need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
+		listening laptop tcp 169.254.134.89:6354
+	start_relay
+	need "the tunnel comes up through the relay" tunnel_up laptop
+}
+
 # tunnel_up HOST - wait until the client's routes are in place
 tunnel_up() {
 	wait_for "$1" "ip route show 203.0.113.0/24 | grep -q 'dev tether0'"

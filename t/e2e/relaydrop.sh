@@ -37,12 +37,7 @@ spawn inet sink socat -u TCP-LISTEN:9101,bind=203.0.113.2,reuseaddr \
 need "socat takes a file on 203.0.113.2:9101" \
 	listening inet tcp 203.0.113.2:9101
 need "the server listens on ws and udp 198.51.100.1:8080" start_server
-start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ \
-	203.0.113.0/24
-need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
-	listening laptop tcp 169.254.134.89:6354
-start_relay
-need "the tunnel comes up through the relay" tunnel_up laptop
+ws_up 203.0.113.0/24
 
 # got FILE - bytes of a transfer on disk so far
 got() {

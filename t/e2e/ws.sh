@@ -21,11 +21,7 @@ services
 # the server, the client waiting for its phone, then the relay joins them
 need "the server listens on ws and udp 198.51.100.1:8080" start_server
 # shellcheck disable=SC2086
-start_client laptop laptop1 ws://198.51.100.1:8080/websocket/ $tunnelled
-need "the client serves the phone's WebSocket on 169.254.134.89:6354" \
-	listening laptop tcp 169.254.134.89:6354
-start_relay
-need "the tunnel comes up through the relay" tunnel_up laptop
+ws_up $tunnelled
 
 scenarios
 
