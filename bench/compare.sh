@@ -326,9 +326,9 @@ by = {r[0]: r for r in rows}
 def num(v):
     try: return float(v)
     except ValueError: return None
-def ratio(a, b):
+def ratio(a, b, digits=2):
     a, b = num(a), num(b)
-    return "%.2f" % (a / b) if a is not None and b else "-"
+    return "%.*f" % (digits, a / b) if a is not None and b else "-"
 d, o = by.get("direct"), by.get("ovpn-udp")
 L = ["# tether benchmark", "",
      "One run, %s s per iperf3 test, same namespace topology for every path." % secs,
@@ -337,7 +337,7 @@ L = ["# tether benchmark", "",
      "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for r in rows:
     L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        r[0], r[1], r[2], ratio(r[1], d[1]) if d else "-",
+        r[0], r[1], r[2], ratio(r[1], d[1], 3) if d else "-",
         ratio(r[1], o[1]) if o else "-", r[3], r[4], r[5], r[6]))
 L += ["", "| extra | value |", "|---|---:|",
       "| new TCP connections/s through tether-ws (ab, no keep-alive) | %s |" % wsc,
