@@ -310,7 +310,7 @@ static void test_ws_backpressure(void)
 	struct transport *s = ws_server(8, 64 * 1024), *c = ws_client(1 << 20);
 	struct conf_url u = url_for(transport_port(s), "/websocket");
 	uint8_t *m = calloc(1, 32 * 1024);
-	int ret = 0, sent = 0;
+	int ret = 0, sent = 0, i;
 
 	reset(&srv);
 	reset(&cli);
@@ -318,16 +318,27 @@ static void test_ws_backpressure(void)
 	ok(run_until(&srv.opened, 1) && run_until(&cli.opened, 1),
 	   "backpressure: open");
 	tconn_pause(cli.conn, true);
-	while (sent < 100 && (ret = tconn_send(srv.conn, m, 32 * 1024)) == 0)
+	/* each message numbered: the first ones are written at once (the
+	 * socket has room), the rest queue; all must arrive in order */
+	while (sent < 100 && (memcpy(m, &sent, sizeof(sent)),
+			      ret = tconn_send(srv.conn, m, 32 * 1024)) == 0)
 		sent++;
 	is(ret, 1, "backpressure: send says the queue passed its bound");
-	while (sent < 100 && (ret = tconn_send(srv.conn, m, 32 * 1024)) >= 0)
+	sent++;
+	while (sent < 100 && (memcpy(m, &sent, sizeof(sent)),
+			      ret = tconn_send(srv.conn, m, 32 * 1024)) >= 0)
 		sent++;
 	is(ret, -ENOBUFS, "backpressure: refused at twice the bound");
 	ok(sent < 100, "backpressure: memory bounded (%d messages queued)",
 	   sent);
 	tconn_pause(cli.conn, false);
 	ok(run_until(&srv.drained, 1), "backpressure: drained() after resume");
+	ok(run_until(&cli.messages, sent), "backpressure: all %d arrive", sent);
+	for (i = 0; i < cli.messages && cli.len >= (size_t)sent * 32 * 1024;
+	     i++)
+		if (memcmp(cli.buf + (size_t)i * 32 * 1024, &i, sizeof(i)))
+			break;
+	is(i, sent, "backpressure: in the order sent");
 	free(m);
 	transport_free(c);
 	transport_free(s);
