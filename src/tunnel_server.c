@@ -267,11 +267,9 @@ out:
 
 /* A client's packet to the role: as it came (@gso 0) or a TCP packet of
  * many segments (a GSO entry, or a run pkt_gro.c joined) */
-static void deliver(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
-		    void *arg)
+static void deliver(struct tunnel_server *ts, uint32_t id, uint8_t *pkt,
+		    size_t len, size_t gso)
 {
-	struct tunnel_server *ts = arg;
-
 	if (!gso) {
 		ts->h->packet(id, pkt, len, ts->user);
 		return;
@@ -280,11 +278,20 @@ static void deliver(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
 		ts->st.drops[TUNNEL_DROP_GSO]++;
 		return;
 	}
-	if (ts->gro && pkt == ts->gro->buf) {
+	ts->h->gso_packet(id, pkt, len, gso, ts->user);
+}
+
+/* What pkt_gro.c emits: a packet as it came, or a run it joined */
+static void joined(uint32_t id, uint8_t *pkt, size_t len, size_t gso,
+		   void *arg)
+{
+	struct tunnel_server *ts = arg;
+
+	if (gso) {
 		ts->st.joined_runs++;
 		ts->st.joined_segments += ts->gro->segs;
 	}
-	ts->h->gso_packet(id, pkt, len, gso, ts->user);
+	deliver(ts, id, pkt, len, gso);
 }
 
 /**
@@ -314,7 +321,7 @@ int tunnel_server_join_segments(struct tunnel_server *ts, bool on)
 		log_warnx("tunnel: no memory to join TCP segments");
 		return -1;
 	}
-	pkt_gro_init(ts->gro, deliver, ts);
+	pkt_gro_init(ts->gro, joined, ts);
 	return 0;
 }
 
@@ -341,12 +348,14 @@ static void handle_data(struct tunnel_server *ts, struct tconn *c, uint8_t *msg,
 		tick(p);
 	}
 	while (session_iter_next(&it, &pkt, &plen)) {
-		if (it.gso && ts->gro)
-			pkt_gro_flush(ts->gro); /* order holds */
-		if (!it.gso && ts->gro)
+		if (!ts->gro) {
+			deliver(ts, p->id, (uint8_t *)pkt, plen, it.gso);
+		} else if (!it.gso) {
 			pkt_gro_add(ts->gro, p->id, (uint8_t *)pkt, plen);
-		else
-			deliver(p->id, (uint8_t *)pkt, plen, it.gso, ts);
+		} else {
+			pkt_gro_flush(ts->gro); /* order holds */
+			deliver(ts, p->id, (uint8_t *)pkt, plen, it.gso);
+		}
 	}
 }
 

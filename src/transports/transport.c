@@ -44,6 +44,27 @@ struct transport *transport_new(struct ev_loop *l,
  *
  * Return: the connection, or NULL (logged) if it could not even start
  */
+/* transport_link() - put @c (its t set) at the head of its transport's
+ * list of connections; transport_unlink() takes it out again */
+void transport_link(struct tconn *c)
+{
+	c->prev = NULL;
+	c->next = c->t->conns;
+	if (c->next)
+		c->next->prev = c;
+	c->t->conns = c;
+}
+
+void transport_unlink(struct tconn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->t->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
 struct tconn *transport_connect(struct transport *t, const struct conf_url *url,
 				const char *origin, void *data)
 {

@@ -30,6 +30,7 @@ struct transport {
 	const struct transport_handlers *h;
 	void *user;
 	struct transport_counters counters;
+	struct tconn *conns; /* a module's connections, if it lists them */
 };
 
 struct tconn {
@@ -37,7 +38,11 @@ struct tconn {
 	void *data;
 	struct endpoint peer; /* family 0 when unknown */
 	char name[ADDR_STRLEN];
+	struct tconn *prev, *next; /* in t->conns */
 };
+
+void transport_link(struct tconn *c);
+void transport_unlink(struct tconn *c);
 
 extern const struct transport_ops transport_websocket_ops;
 extern const struct transport_ops transport_udp_ops;

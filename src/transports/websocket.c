@@ -50,7 +50,6 @@ struct ws_conn {
 	struct tconn c; /* first: tconn_* see this */
 	struct ws_transport *wt;
 	struct lws *wsi;	     /* NULL once lws has let go */
-	struct ws_conn *prev, *next; /* every connection of the transport */
 	bool dialled;		     /* we connected out */
 	bool in_dial;		     /* inside lws_client_connect_via_info */
 	bool gone;		     /* lws let go during that call */
@@ -83,7 +82,6 @@ struct ws_transport {
 	char *path, *static_dir, *tls_cert, *tls_key, *info_path, *info_json;
 	struct lws_http_mount mount, info_mount;
 	lws_retry_bo_t retry;
-	struct ws_conn *conns;
 	struct ip_slot ips[IP_SLOTS];
 	uint8_t *wbuf; /* LWS_PRE + max_message: write_now()'s message */
 	bool destroying;
@@ -136,23 +134,13 @@ static struct ws_conn *conn_new(struct ws_transport *wt, struct lws *wsi)
 	wc->c.t = &wt->t;
 	wc->wt = wt;
 	wc->wsi = wsi;
-	wc->next = wt->conns;
-	if (wt->conns)
-		wt->conns->prev = wc;
-	wt->conns = wc;
+	transport_link(&wc->c);
 	return wc;
 }
 
 static void conn_free(struct ws_conn *wc)
 {
-	struct ws_transport *wt = wc->wt;
-
-	if (wc->prev)
-		wc->prev->next = wc->next;
-	else
-		wt->conns = wc->next;
-	if (wc->next)
-		wc->next->prev = wc->prev;
+	transport_unlink(&wc->c);
 	while (wc->qhead) {
 		struct ws_msg *m = wc->qhead;
 
@@ -1022,9 +1010,9 @@ static void ws_destroy(struct transport *t)
 
 	wt->destroying = true;
 	/* no dial timer may fire into lws while the loop turns below */
-	for (struct ws_conn *wc = wt->conns; wc; wc = wc->next)
-		if (wc->dial_timer)
-			ev_timer_stop(wc->dial_timer);
+	for (struct tconn *c = wt->t.conns; c; c = c->next)
+		if (((struct ws_conn *)c)->dial_timer)
+			ev_timer_stop(((struct ws_conn *)c)->dial_timer);
 	if (wt->ctx) {
 		uv_loop_t *loop = wt->loop;
 
@@ -1039,8 +1027,8 @@ static void ws_destroy(struct transport *t)
 		if (wt->ctx)
 			lws_context_destroy(wt->ctx);
 	}
-	while (wt->conns)
-		conn_gone(wt->conns, "transport closed");
+	while (wt->t.conns)
+		conn_gone((struct ws_conn *)wt->t.conns, "transport closed");
 	free(wt->path);
 	free(wt->static_dir);
 	free(wt->tls_cert);

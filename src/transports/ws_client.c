@@ -57,7 +57,6 @@ enum wc_state { WC_DIALLING, WC_UPGRADING, WC_OPEN };
 struct wc_conn {
 	struct tconn c; /* first: tconn_* see this */
 	struct wc_transport *wt;
-	struct wc_conn *prev, *next;
 	enum wc_state state;
 	uv_getaddrinfo_t gai;
 	uv_connect_t creq;
@@ -88,7 +87,6 @@ struct wc_transport {
 	struct ev_loop *ev;
 	uv_loop_t *loop;
 	struct transport_params p;
-	struct wc_conn *conns;
 	uint8_t pool[MASK_POOL]; /* random bytes, used from pool_used on */
 	size_t pool_used;
 };
@@ -97,14 +95,7 @@ static void flush(struct wc_conn *wc);
 
 static void conn_free(struct wc_conn *wc)
 {
-	struct wc_transport *wt = wc->wt;
-
-	if (wc->prev)
-		wc->prev->next = wc->next;
-	else
-		wt->conns = wc->next;
-	if (wc->next)
-		wc->next->prev = wc->prev;
+	transport_unlink(&wc->c);
 	while (wc->qhead) {
 		struct wc_frame *f = wc->qhead;
 
@@ -600,10 +591,7 @@ static struct wc_conn *conn_new(struct wc_transport *wt, void *data)
 	wc->handles = 3;
 	wc->tcp.data = wc->timer.data = wc->idle.data = wc;
 	wc->gai.data = wc->creq.data = wc->wreq.data = wc;
-	wc->next = wt->conns;
-	if (wt->conns)
-		wt->conns->prev = wc;
-	wt->conns = wc;
+	transport_link(&wc->c);
 	return wc;
 }
 
@@ -749,13 +737,13 @@ static void wc_destroy(struct transport *t)
 {
 	struct wc_transport *wt = (struct wc_transport *)t;
 
-	for (struct wc_conn *wc = wt->conns; wc; wc = wc->next)
-		end(wc, "transport closed");
-	for (int i = 0; wt->conns && i < DESTROY_TURNS; i++)
+	for (struct tconn *c = wt->t.conns; c; c = c->next)
+		end((struct wc_conn *)c, "transport closed");
+	for (int i = 0; wt->t.conns && i < DESTROY_TURNS; i++)
 		uv_run(wt->loop, UV_RUN_NOWAIT);
-	for (int i = 0; wt->conns && i < DESTROY_TURNS; i++)
+	for (int i = 0; wt->t.conns && i < DESTROY_TURNS; i++)
 		uv_run(wt->loop, UV_RUN_ONCE);
-	if (wt->conns)
+	if (wt->t.conns)
 		log_warnx("websocket: connections still resolving at exit");
 	else
 		free(wt);
